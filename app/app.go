@@ -1,0 +1,94 @@
+// Package app is the Rango site: its Fiber application, middleware and the
+// handlers of the public pages (categories, pages, accounts, the visitor
+// counters, cookie consent and the cookie inspector).
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/template/html/v2"
+
+	"rango/models"
+	"rango/public"
+	"rango/settings"
+	"rango/views"
+	"rango/web"
+)
+
+// BodyLimit is the largest request body accepted; larger ones get 413.
+const BodyLimit = 64 * 1024
+
+// Deps are what the site needs from main.
+type Deps struct {
+	Log      *slog.Logger
+	Store    *models.Store
+	Sessions *web.Sessions
+	Settings *settings.Live
+	// SecretKey derives the CSRF signing key and the cookie encryption key.
+	SecretKey string
+	// SecureCookies marks every cookie Secure (behind HTTPS).
+	SecureCookies bool
+}
+
+// App holds the site's dependencies; its methods are the handlers.
+type App struct {
+	log       *slog.Logger
+	store     *models.Store
+	sessions  *web.Sessions
+	settings  *settings.Live
+	cookieKey string
+	secure    bool
+}
+
+// DeriveKey derives a purpose-specific key from the site's secret key.
+func DeriveKey(secret, purpose string) []byte {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
+}
+
+// NewFiber returns a Fiber application with Rango's templates, error pages,
+// static files, CSRF protection and session layer, ready for routes.
+func NewFiber(d Deps) *fiber.App {
+	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	engine.AddFuncMap(views.Funcs())
+	f := fiber.New(fiber.Config{
+		Views:                 engine,
+		ErrorHandler:          web.ErrorHandler(d.Log),
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+	})
+	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic in handler", "path", c.Path(), "panic", e)
+	}}))
+	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
+	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
+	f.Use(d.Sessions.Middleware())
+	return f
+}
+
+// New returns the site with every route registered.
+func New(d Deps) (*fiber.App, *App) {
+	a := &App{
+		log:       d.Log,
+		store:     d.Store,
+		sessions:  d.Sessions,
+		settings:  d.Settings,
+		cookieKey: base64.StdEncoding.EncodeToString(DeriveKey(d.SecretKey, "client-cookies")),
+		secure:    d.SecureCookies,
+	}
+	f := NewFiber(d)
+	a.Routes(f)
+	return f, a
+}

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"errors"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
+	"rango/web"
+)
+
+// categoryPage is the data of pages/category.
+type categoryPage struct {
+	web.Base
+	Category models.Category
+	Pages    []models.Page
+	Like     likeButton
+}
+
+// categoryBySlug loads the category named in the URL, or answers 404.
+func (a *App) categoryBySlug(c *fiber.Ctx) (models.Category, error) {
+	slug, err := url.PathUnescape(c.Params("slug"))
+	if err != nil || len(slug) > 160 {
+		return models.Category{}, web.NewError(fiber.StatusNotFound, "There is no category at this address.")
+	}
+	cat, err := a.store.CategoryBySlug(c.UserContext(), slug)
+	if errors.Is(err, models.ErrNotFound) {
+		return cat, web.NewError(fiber.StatusNotFound, "There is no category at this address.")
+	}
+	return cat, err
+}
+
+// showCategory lists a category's pages.
+func (a *App) showCategory(c *fiber.Ctx) error {
+	cat, err := a.categoryBySlug(c)
+	if err != nil {
+		return err
+	}
+	pages, err := a.store.PagesByCategory(c.UserContext(), cat.ID)
+	if err != nil {
+		return err
+	}
+	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, Pages: pages}
+	data.Like = likeButton{Category: cat, CSRFToken: data.CSRFToken, LoggedIn: data.User != nil}
+	if data.User != nil {
+		if data.Like.Liked, err = a.store.HasLiked(c.UserContext(), data.User.ID, cat.ID); err != nil {
+			return err
+		}
+	}
+	return web.Render(c, fiber.StatusOK, "pages/category", data)
+}
+
+// likeButton is the data of the like_button partial.
+type likeButton struct {
+	Category  models.Category
+	Liked     bool
+	CSRFToken string
+	LoggedIn  bool
+}
+
+func (a *App) likeCategory(c *fiber.Ctx) error   { return a.changeLike(c, true) }
+func (a *App) unlikeCategory(c *fiber.Ctx) error { return a.changeLike(c, false) }
+
+// changeLike records or takes back the user's like. htmx gets the new
+// button; a browser without JavaScript goes back to the category.
+func (a *App) changeLike(c *fiber.Ctx, like bool) error {
+	cat, err := a.categoryBySlug(c)
+	if err != nil {
+		return err
+	}
+	user, err := web.UserOf(c)
+	if err != nil {
+		return err
+	}
+	change := a.store.UnlikeCategory
+	if like {
+		change = a.store.LikeCategory
+	}
+	if cat.Likes, err = change(c.UserContext(), user.ID, cat.ID); err != nil {
+		return err
+	}
+	if !web.IsHTMX(c) {
+		return c.Redirect("/category/"+cat.Slug, fiber.StatusSeeOther)
+	}
+	base := web.BaseOf(c, "", "")
+	return web.RenderPartial(c, fiber.StatusOK, "like_button",
+		likeButton{Category: cat, Liked: like, CSRFToken: base.CSRFToken, LoggedIn: true})
+}
+
+// addCategoryPage is the data of pages/add_category.
+type addCategoryPage struct {
+	web.Base
+	Name   string
+	Errors fieldErrors
+}
+
+func (a *App) addCategoryForm(c *fiber.Ctx) error {
+	return web.Render(c, fiber.StatusOK, "pages/add_category",
+		addCategoryPage{Base: web.BaseOf(c, "Add a category", "add_category"), Errors: fieldErrors{}})
+}
+
+// addCategory creates a category; a taken name is refused with a message.
+func (a *App) addCategory(c *fiber.Ctx) error {
+	errs := fieldErrors{}
+	name := errs.text(c, "name", "The name", models.MaxCategoryName, true)
+	if len(errs) == 0 {
+		cat, err := a.store.CreateCategory(c.UserContext(), name)
+		switch {
+		case err == nil:
+			web.SetFlash(c, "cat_added")
+			return web.Redirect(c, "/category/"+cat.Slug)
+		case errors.Is(err, models.ErrDuplicate):
+			errs["name"] = "A category with this name (or one that differs only in case or punctuation) already exists."
+		default:
+			return err
+		}
+	}
+	data := addCategoryPage{Base: web.BaseOf(c, "Add a category", "add_category"), Name: name, Errors: errs}
+	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/add_category", data)
+}
+
+// addPagePage is the data of pages/add_page.
+type addPagePage struct {
+	web.Base
+	Category   models.Category
+	Title, URL string
+	Errors     fieldErrors
+}
+
+func (a *App) addPageForm(c *fiber.Ctx) error {
+	cat, err := a.categoryBySlug(c)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, fiber.StatusOK, "pages/add_page",
+		addPagePage{Base: web.BaseOf(c, "Add a page to "+cat.Name, ""), Category: cat, Errors: fieldErrors{}})
+}
+
+// addPage adds a page to a category.
+func (a *App) addPage(c *fiber.Ctx) error {
+	cat, err := a.categoryBySlug(c)
+	if err != nil {
+		return err
+	}
+	errs := fieldErrors{}
+	title := errs.text(c, "title", "The title", models.MaxPageTitle, true)
+	link := errs.text(c, "url", "The URL", models.MaxPageURL, true)
+	errs.webURL("url", "The URL", link)
+	if len(errs) == 0 {
+		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, title, link); err != nil {
+			return err
+		}
+		web.SetFlash(c, "page_added")
+		return web.Redirect(c, "/category/"+cat.Slug)
+	}
+	data := addPagePage{Base: web.BaseOf(c, "Add a page to "+cat.Name, ""), Category: cat, Title: title, URL: link, Errors: errs}
+	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/add_page", data)
+}

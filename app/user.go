@@ -1,0 +1,148 @@
+package app
+
+import (
+	"errors"
+	"net/mail"
+	"regexp"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
+	"rango/web"
+)
+
+// usernamePattern is Django's: letters, digits and @ . + - _.
+var usernamePattern = regexp.MustCompile(`^[\p{L}\p{N}@.+\-_]+$`)
+
+// noCookies is shown when the browser sent none of our cookies back.
+const noCookies = "Your browser is not sending cookies back to Rango. Please enable cookies to log in: " +
+	"Rango needs one to remember that you are logged in."
+
+// accountPage is the data of pages/login and pages/register.
+type accountPage struct {
+	web.Base
+	Next                     string
+	Username, Email, Website string
+	Errors                   fieldErrors
+	Problem                  string
+}
+
+// setTestCookie is the tutorial's set_test_cookie: the next request tells
+// whether the browser keeps cookies.
+func setTestCookie(c *fiber.Ctx, secure bool) {
+	c.Cookie(&fiber.Cookie{Name: web.TestCookie, Value: "worked", Path: "/", HTTPOnly: true, Secure: secure, SameSite: "Lax"})
+}
+
+// testCookieWorked is the tutorial's test_cookie_worked.
+func testCookieWorked(c *fiber.Ctx) bool {
+	return c.Cookies(web.TestCookie) == "worked"
+}
+
+func (a *App) accountPage(c *fiber.Ctx, title, nav string) accountPage {
+	return accountPage{Base: web.BaseOf(c, title, nav), Next: web.SafeNext(c.FormValue("next", c.Query("next"))), Errors: fieldErrors{}}
+}
+
+func (a *App) loginForm(c *fiber.Ctx) error {
+	setTestCookie(c, a.secure)
+	return web.Render(c, fiber.StatusOK, "pages/login", a.accountPage(c, "Log in", "login"))
+}
+
+// login checks the credentials and logs the user in under a new session
+// key; the same message answers an unknown user and a wrong password.
+func (a *App) login(c *fiber.Ctx) error {
+	data := a.accountPage(c, "Log in", "login")
+	username := data.Errors.text(c, "username", "The user name", models.MaxUsername, true)
+	password := c.FormValue("password")
+	if password == "" {
+		data.Errors["password"] = "The password is required."
+	}
+	data.Username = username
+	if !testCookieWorked(c) {
+		setTestCookie(c, a.secure)
+		data.Problem = noCookies
+		return web.Render(c, fiber.StatusBadRequest, "pages/login", data)
+	}
+	if len(data.Errors) > 0 {
+		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
+	}
+	user, err := a.store.Authenticate(c.UserContext(), username, password)
+	if errors.Is(err, models.ErrInvalidCredentials) {
+		data.Problem = "The user name or the password is not right."
+		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
+	}
+	if err != nil {
+		return err
+	}
+	if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username, IsStaff: user.IsStaff}); err != nil {
+		return err
+	}
+	web.SetFlash(c, "logged_in")
+	return web.Redirect(c, data.Next)
+}
+
+// logout deletes the session and expires its cookie.
+func (a *App) logout(c *fiber.Ctx) error {
+	if err := web.Logout(c); err != nil {
+		return err
+	}
+	web.SetFlash(c, "logged_out")
+	return web.Redirect(c, "/")
+}
+
+func (a *App) registerForm(c *fiber.Ctx) error {
+	setTestCookie(c, a.secure)
+	return web.Render(c, fiber.StatusOK, "pages/register", a.accountPage(c, "Register", "register"))
+}
+
+// register creates an account and logs it in.
+func (a *App) register(c *fiber.Ctx) error {
+	data := a.accountPage(c, "Register", "register")
+	errs := data.Errors
+	data.Username = errs.text(c, "username", "The user name", models.MaxUsername, true)
+	data.Email = errs.text(c, "email", "The email address", models.MaxEmail, false)
+	data.Website = errs.text(c, "website", "The website", models.MaxWebsite, false)
+	password, confirm := c.FormValue("password"), c.FormValue("password2")
+	validateAccount(errs, data.Username, data.Email, data.Website, password, confirm)
+	if !testCookieWorked(c) {
+		setTestCookie(c, a.secure)
+		data.Problem = noCookies
+		return web.Render(c, fiber.StatusBadRequest, "pages/register", data)
+	}
+	if len(errs) == 0 {
+		user, err := a.store.CreateUser(c.UserContext(), models.NewUser{
+			Username: data.Username, Email: data.Email, Password: password, Website: data.Website})
+		switch {
+		case errors.Is(err, models.ErrDuplicate):
+			errs["username"] = "This user name is taken; please choose another."
+		case err != nil:
+			return err
+		default:
+			if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username}); err != nil {
+				return err
+			}
+			web.SetFlash(c, "registered")
+			return web.Redirect(c, data.Next)
+		}
+	}
+	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/register", data)
+}
+
+func validateAccount(errs fieldErrors, username, email, website, password, confirm string) {
+	if errs["username"] == "" && !usernamePattern.MatchString(username) {
+		errs["username"] = "Use letters, digits and @ . + - _ only."
+	}
+	if email != "" && errs["email"] == "" {
+		if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+			errs["email"] = "This is not an email address."
+		}
+	}
+	errs.webURL("website", "The website", website)
+	switch {
+	case len([]rune(password)) < models.MinPasswordLength:
+		errs["password"] = "The password needs at least 8 characters."
+	case len(password) > models.MaxPasswordLength:
+		errs["password"] = "The password can be at most 72 bytes long."
+	case password != confirm:
+		errs["password2"] = "The two passwords differ."
+	}
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+
+	"rango/models"
+)
+
+// clearBatch is how many rows one DELETE removes at most.
+const clearBatch = 1000
+
+// clearSessions deletes every expired session, like Django's
+// clearsessions, showing progress when out is a terminal.
+func clearSessions(ctx context.Context, store *models.Store, out io.Writer) error {
+	tty := false
+	if f, ok := out.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	progress := func(n int64) {
+		if tty {
+			fmt.Fprintf(out, "\rdeleting expired sessions: %d", n)
+		}
+	}
+	n, err := store.DeleteExpiredSessions(ctx, time.Now(), clearBatch, progress)
+	if tty && n > 0 {
+		fmt.Fprintln(out)
+	}
+	if err != nil {
+		return fmt.Errorf("clearsessions: after deleting %d: %w", n, err)
+	}
+	fmt.Fprintf(out, "deleted %d expired sessions\n", n)
+	return nil
+}

@@ -1,0 +1,243 @@
+// Package config reads Rango's settings from environment variables and
+// command-line flags. Every setting has an environment variable RANGO_X and
+// a flag -x; a flag given on the command line wins over the environment.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Command is the one-off job main runs instead of serving, if any.
+type Command string
+
+// The commands Rango runs from the command line.
+const (
+	CommandServe         Command = ""
+	CommandSeed          Command = "seed"
+	CommandClearSessions Command = "clearsessions"
+	CommandCreateAdmin   Command = "createadmin"
+)
+
+// Secret is a string that never prints its value, so that a logged or
+// printed Config does not leak it.
+type Secret string
+
+// String hides the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}
+
+// Config holds every setting Rango reads at start.
+type Config struct {
+	// Addr is the host:port the web server listens on.
+	Addr string
+	// DSN is the go-sql-driver/mysql data source name, normalised by Load.
+	DSN string
+	// DBWait is how long start-up waits for an unreachable database.
+	DBWait time.Duration
+	// SampleData loads the tutorial's categories into an empty database.
+	SampleData bool
+	// VisitInterval is how long after the last visit a new one counts.
+	VisitInterval time.Duration
+	// SessionCookieAge is the default lifetime of a session cookie.
+	SessionCookieAge time.Duration
+	// SessionGCInterval is how often expired sessions are swept.
+	SessionGCInterval time.Duration
+	// SecretKey signs CSRF tokens and encrypts the client-side counter.
+	// Empty means: use the key stored in the database (made on first start).
+	SecretKey Secret
+	// Command is the one-off command to run, or CommandServe.
+	Command Command
+	// AdminName is the user name given to -createadmin.
+	AdminName string
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		Addr:              "127.0.0.1:8000",
+		DSN:               "root@tcp(127.0.0.1:3306)/rango",
+		DBWait:            30 * time.Second,
+		SampleData:        true,
+		VisitInterval:     24 * time.Hour,
+		SessionCookieAge:  1209600 * time.Second,
+		SessionGCInterval: time.Minute,
+	}
+}
+
+// Load builds the configuration from getenv (usually os.Getenv) and the
+// command-line arguments args (without the program name). Output for -h
+// goes to out.
+func Load(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	cfg := Defaults()
+	if err := cfg.applyEnv(getenv); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.applyFlags(args, out); err != nil {
+		return Config{}, err
+	}
+	dsn, err := NormalizeDSN(cfg.DSN)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.DSN = dsn
+	return cfg, cfg.validate()
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := parseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("config: %s: %w", name, err))
+			}
+			*dst = d
+		}
+	}
+	str("RANGO_ADDR", &c.Addr)
+	str("RANGO_DSN", &c.DSN)
+	dur("RANGO_DB_WAIT", &c.DBWait)
+	dur("RANGO_VISIT_INTERVAL", &c.VisitInterval)
+	dur("RANGO_SESSION_COOKIE_AGE", &c.SessionCookieAge)
+	dur("RANGO_SESSION_GC_INTERVAL", &c.SessionGCInterval)
+	if v := getenv("RANGO_SECRET_KEY"); v != "" {
+		c.SecretKey = Secret(v)
+	}
+	if v := getenv("RANGO_SAMPLE_DATA"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: RANGO_SAMPLE_DATA: want true or false, got %q", v))
+		}
+		c.SampleData = b
+	}
+	return errors.Join(errs...)
+}
+
+// durationFlag is a flag.Value that takes seconds or a Go duration.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+func (c *Config) applyFlags(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("rango", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "`host:port` to listen on (RANGO_ADDR)")
+	fs.StringVar(&c.DSN, "dsn", c.DSN, "MySQL/MariaDB data source name (RANGO_DSN)")
+	fs.Var(durationFlag{&c.DBWait}, "db-wait", "how long to wait for the database at start, seconds or a duration like 30s (RANGO_DB_WAIT)")
+	fs.BoolVar(&c.SampleData, "sample-data", c.SampleData, "load the tutorial's sample data into an empty database (RANGO_SAMPLE_DATA)")
+	fs.Var(durationFlag{&c.VisitInterval}, "visit-interval", "time after the last visit before a new one counts, seconds or a duration (RANGO_VISIT_INTERVAL)")
+	fs.Var(durationFlag{&c.SessionCookieAge}, "session-cookie-age", "session cookie lifetime, seconds or a duration (RANGO_SESSION_COOKIE_AGE)")
+	fs.Var(durationFlag{&c.SessionGCInterval}, "session-gc-interval", "how often expired sessions are swept, seconds or a duration (RANGO_SESSION_GC_INTERVAL)")
+	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
+	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
+	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	var picked []Command
+	if *seed {
+		picked = append(picked, CommandSeed)
+	}
+	if *clear {
+		picked = append(picked, CommandClearSessions)
+	}
+	if *admin != "" {
+		picked = append(picked, CommandCreateAdmin)
+		c.AdminName = *admin
+	}
+	if len(picked) > 1 {
+		return errors.New("config: -seed, -clearsessions and -createadmin cannot be combined")
+	}
+	if len(picked) == 1 {
+		c.Command = picked[0]
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.DBWait < 0 {
+		errs = append(errs, errors.New("config: the database wait must not be negative"))
+	}
+	if c.VisitInterval < 0 {
+		errs = append(errs, errors.New("config: the visit interval must not be negative"))
+	}
+	if c.SessionCookieAge < time.Minute || c.SessionCookieAge > 365*24*time.Hour {
+		errs = append(errs, errors.New("config: the session cookie age must be between 60 s and 31536000 s"))
+	}
+	if c.SessionGCInterval < time.Second {
+		errs = append(errs, errors.New("config: the session GC interval must be at least 1 s"))
+	}
+	return errors.Join(errs...)
+}
+
+// parseDuration takes whole seconds ("86400") or a Go duration ("24h").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("want seconds or a duration like 30s, got %q", s)
+	}
+	return d, nil
+}
+
+// NormalizeDSN adds the connection options Rango relies on when the DSN
+// does not set them: parseTime, utf8mb4 and interpolateParams (which makes
+// a parameterised query one round trip instead of three).
+func NormalizeDSN(dsn string) (string, error) {
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("config: invalid DSN: %w", err)
+	}
+	if mc.DBName == "" {
+		return "", errors.New("config: the DSN must name a database, as in root@tcp(127.0.0.1:3306)/rango")
+	}
+	if !strings.Contains(dsn, "parseTime=") {
+		mc.ParseTime = true
+	}
+	if !strings.Contains(dsn, "interpolateParams=") {
+		mc.InterpolateParams = true
+	}
+	if !strings.Contains(dsn, "charset=") && !strings.Contains(dsn, "collation=") {
+		// Set in the handshake: no extra SET NAMES round trip per connection.
+		mc.Collation = "utf8mb4_unicode_ci"
+	}
+	return mc.FormatDSN(), nil
+}

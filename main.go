@@ -1,0 +1,72 @@
+// Command rango serves the Rango site, or runs one maintenance command
+// (-seed, -clearsessions, -createadmin) and exits. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"rango/config"
+	"rango/models"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+// run returns the process exit code.
+func run() int {
+	cfg, err := config.Load(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rango:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		log.Error(err.Error())
+		return 1
+	}
+	defer store.Close()
+
+	switch cfg.Command {
+	case config.CommandSeed:
+		err = seed(ctx, store)
+	case config.CommandClearSessions:
+		err = clearSessions(ctx, store, os.Stdout)
+	case config.CommandCreateAdmin:
+		err = createAdmin(ctx, store, cfg.AdminName, os.Getenv("RANGO_ADMIN_PASSWORD"))
+	default:
+		err = serve(ctx, cfg, store, log)
+	}
+	if err != nil {
+		log.Error(err.Error())
+		return 1
+	}
+	return 0
+}
+
+// openStore waits for the database, opens and migrates it.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*models.Store, error) {
+	store, err := models.Open(ctx, cfg.DSN, cfg.DBWait, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}

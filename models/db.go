@@ -1,0 +1,157 @@
+// Package models holds Rango's GORM models, the schema migration and every
+// query the site and the admin run. Only this package talks SQL.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store runs Rango's queries on one GORM connection pool.
+type Store struct {
+	db *gorm.DB
+}
+
+// NewStore wraps an open GORM database.
+func NewStore(db *gorm.DB) *Store {
+	return &Store{db: db}
+}
+
+// DB returns the underlying GORM database.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// SQLDB returns the database/sql pool behind GORM, for the session storage.
+func (s *Store) SQLDB() (*sql.DB, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("models: sql pool: %w", err)
+	}
+	return sqlDB, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// UnreachableError says the database could not be reached in time.
+type UnreachableError struct {
+	Addr string
+	Wait time.Duration
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach MySQL/MariaDB at %s after waiting %s (%v). "+
+		"Start the database (for example `sudo systemctl start mariadb`, or `docker compose up -d db`) "+
+		"or point RANGO_DSN / -dsn at a running one", e.Addr, e.Wait, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Open waits up to wait for the server named in dsn, creates the database
+// if it does not exist, and opens it with GORM. While it waits it logs one
+// line per attempt. It does not migrate; call Migrate for that.
+func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger) (*Store, error) {
+	mc, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("models: parse DSN: %w", err)
+	}
+	if err := waitAndCreateDatabase(ctx, mc, wait, log); err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(mysql.Open(dsn), &gorm.Config{
+		TranslateError: true,
+		Logger:         newGormLogger(log),
+		PrepareStmt:    false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: open %s: %w", mc.Addr, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("models: sql pool: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(64)
+	sqlDB.SetMaxIdleConns(64)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	return NewStore(db), nil
+}
+
+// waitAndCreateDatabase connects to the server without a database until it
+// answers or wait runs out, then creates the database if it is missing.
+func waitAndCreateDatabase(ctx context.Context, mc *mysqldriver.Config, wait time.Duration, log *slog.Logger) error {
+	server := mc.Clone()
+	server.DBName = ""
+	connector, err := mysqldriver.NewConnector(server)
+	if err != nil {
+		return fmt.Errorf("models: DSN: %w", err)
+	}
+	pool := sql.OpenDB(connector)
+	defer pool.Close()
+
+	deadline := time.Now().Add(wait)
+	for attempt := 1; ; attempt++ {
+		pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err = pool.PingContext(pingCtx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		}
+		if !time.Now().Before(deadline) {
+			return &UnreachableError{Addr: mc.Addr, Wait: wait, Err: err}
+		}
+		log.Warn("database not reachable yet, retrying", "addr", mc.Addr, "attempt", attempt, "err", err.Error())
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		}
+	}
+	q := fmt.Sprintf("CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", mc.DBName)
+	if _, err := pool.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("models: create database %s: %w", mc.DBName, err)
+	}
+	return nil
+}
+
+// newGormLogger logs GORM's errors and slow queries through slog.
+func newGormLogger(log *slog.Logger) logger.Interface {
+	return logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             500 * time.Millisecond,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
+	})
+}
+
+// translate maps GORM's errors onto this package's sentinels.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%s: %w", what, ErrDuplicate)
+	default:
+		return fmt.Errorf("models: %s: %w", what, err)
+	}
+}

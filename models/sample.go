@@ -1,0 +1,67 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+type samplePage struct {
+	title, url string
+	views      int64
+}
+
+type sampleCategory struct {
+	name         string
+	views, likes int64
+	pages        []samplePage
+}
+
+// sampleData is the tutorial's population script: three categories with
+// pages, and the categories starting with P that its search chapter adds.
+var sampleData = []sampleCategory{
+	{"Python", 128, 64, []samplePage{
+		{"Official Python Tutorial", "https://docs.python.org/3/tutorial/", 114},
+		{"How to Think like a Computer Scientist", "https://greenteapress.com/wp/think-python-2e/", 53},
+		{"Learn Python in 10 Minutes", "https://www.stavros.io/tutorials/python/", 20},
+	}},
+	{"Django", 64, 32, []samplePage{
+		{"Official Django Tutorial", "https://docs.djangoproject.com/en/stable/intro/tutorial01/", 32},
+		{"Django Rocks", "http://www.djangorocks.com/", 12},
+		{"How to Tango with Django", "https://www.tangowithdjango.com/", 1258},
+	}},
+	{"Other Frameworks", 32, 16, []samplePage{
+		{"Bottle", "https://bottlepy.org/docs/dev/", 54},
+		{"Flask", "https://flask.palletsprojects.com/", 64},
+	}},
+	{"Pascal", 0, 0, nil},
+	{"Perl", 0, 0, nil},
+	{"PHP", 0, 0, nil},
+	{"Prolog", 0, 0, nil},
+	{"PostScript", 0, 0, nil},
+	{"Programming", 0, 0, nil},
+}
+
+// LoadSampleData adds the tutorial's sample categories and pages. It is
+// idempotent: what exists already (by category name, and by page title
+// within its category) is left as it is.
+func (s *Store) LoadSampleData(ctx context.Context) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, sc := range sampleData {
+			cat := Category{Name: sc.name, Slug: Slugify(sc.name), Views: sc.views, Likes: sc.likes}
+			if err := tx.Where(Category{Name: sc.name}).Attrs(cat).FirstOrCreate(&cat).Error; err != nil {
+				return fmt.Errorf("category %s: %w", sc.name, err)
+			}
+			for _, sp := range sc.pages {
+				page := Page{CategoryID: cat.ID, Title: sp.title, URL: sp.url, Views: sp.views}
+				if err := tx.Omit("Category").Where(Page{CategoryID: cat.ID, Title: sp.title}).
+					Attrs(page).FirstOrCreate(&page).Error; err != nil {
+					return fmt.Errorf("page %s: %w", sp.title, err)
+				}
+			}
+		}
+		return nil
+	})
+	return translate(err, "load sample data")
+}

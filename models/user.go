@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// Limits on what account forms accept.
+const (
+	MinPasswordLength = 8
+	MaxPasswordLength = 72 // bcrypt reads no further
+	MaxUsername       = 150
+	MaxEmail          = 254
+	MaxWebsite        = 200
+)
+
+// User is a registered account.
+type User struct {
+	ID           uint64    `gorm:"primaryKey"`
+	Username     string    `gorm:"size:150;not null;uniqueIndex"`
+	Email        string    `gorm:"size:254;not null;default:''"`
+	PasswordHash string    `gorm:"size:100;not null"`
+	IsStaff      bool      `gorm:"not null;default:false"`
+	Website      string    `gorm:"size:200;not null;default:''"`
+	Joined       time.Time `gorm:"not null;autoCreateTime"`
+}
+
+// dummyHash is compared against when the user does not exist, so that an
+// unknown name takes as long to refuse as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("rango-dummy-password"), bcrypt.DefaultCost)
+
+// NewUser holds what registration asks for.
+type NewUser struct {
+	Username string
+	Email    string
+	Password string
+	Website  string
+	IsStaff  bool
+}
+
+// CreateUser registers a user with a bcrypt hash of the password. A taken
+// user name gives ErrDuplicate.
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), bcrypt.DefaultCost)
+	if err != nil {
+		return User{}, fmt.Errorf("models: hash password: %w", err)
+	}
+	u := User{Username: nu.Username, Email: nu.Email, PasswordHash: string(hash), Website: nu.Website, IsStaff: nu.IsStaff}
+	err = s.db.WithContext(ctx).Create(&u).Error
+	return u, translate(err, "create user")
+}
+
+// Authenticate returns the user whose name and password match, or
+// ErrInvalidCredentials.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (User, error) {
+	u, err := s.UserByName(ctx, username)
+	if errors.Is(err, ErrNotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return User{}, ErrInvalidCredentials
+	}
+	return u, nil
+}
+
+// UserByName finds a user by user name.
+func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	return u, translate(err, "user "+username)
+}
+
+// UserByID finds a user by id.
+func (s *Store) UserByID(ctx context.Context, id uint64) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Take(&u, id).Error
+	return u, translate(err, fmt.Sprintf("user %d", id))
+}
+
+// SetPassword replaces a user's password.
+func (s *Store) SetPassword(ctx context.Context, id uint64, password string) error {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("models: hash password: %w", err)
+	}
+	err = s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("password_hash", string(hash)).Error
+	return translate(err, "set password")
+}
+
+// MakeStaff creates the user as staff with the given password, or makes an
+// existing user staff and sets the password. It reports whether the user
+// was created.
+func (s *Store) MakeStaff(ctx context.Context, username, password string) (bool, error) {
+	created := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		txs := NewStore(tx)
+		u, err := txs.UserByName(ctx, username)
+		if errors.Is(err, ErrNotFound) {
+			created = true
+			_, err = txs.CreateUser(ctx, NewUser{Username: username, Password: password, IsStaff: true})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("is_staff", true).Error; err != nil {
+			return translate(err, "make staff")
+		}
+		return txs.SetPassword(ctx, u.ID, password)
+	})
+	return created, err
+}

@@ -1,0 +1,104 @@
+// Package server assembles Rango from its parts: the database store, the
+// runtime settings, the session storage and layer, the site and the admin
+// panel. main uses it to serve; the tests use it to run the real thing.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	mysqlstorage "github.com/gofiber/storage/mysql/v2"
+
+	"rango/app"
+	"rango/config"
+	"rango/models"
+	"rango/settings"
+	"rango/web"
+)
+
+// settingsRefresh is how often each instance re-reads the settings table,
+// so a change made on one instance is in force on all within this time.
+const settingsRefresh = 2 * time.Second
+
+// Server is an assembled Rango instance.
+type Server struct {
+	// Fiber is the HTTP application.
+	Fiber *fiber.App
+	// Store is the database store.
+	Store *models.Store
+	// Settings are the live runtime settings.
+	Settings *settings.Live
+	// Sessions is the session layer.
+	Sessions *web.Sessions
+
+	cancel context.CancelFunc
+}
+
+// New builds a server on an open, migrated store. It loads the sample data
+// into an empty database if the configuration asks for it.
+func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) (*Server, error) {
+	if cfg.SampleData {
+		if err := loadSampleIfEmpty(ctx, store); err != nil {
+			return nil, err
+		}
+	}
+	secret := string(cfg.SecretKey)
+	if secret == "" {
+		var err error
+		if secret, err = store.EnsureSecretKey(ctx); err != nil {
+			return nil, fmt.Errorf("server: secret key: %w", err)
+		}
+	}
+	live, err := settings.NewLive(ctx, store, settings.Values{
+		SessionCookieAge: cfg.SessionCookieAge,
+		VisitInterval:    cfg.VisitInterval,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := store.SQLDB()
+	if err != nil {
+		return nil, err
+	}
+	// The table exists (models.Migrate made it), so New only checks it;
+	// it must get the already-open pool: on its own it would open one with
+	// a one-second connection lifetime, and panic if the database is down.
+	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: cfg.SessionGCInterval})
+	sessions := web.NewSessions(web.SessionsConfig{
+		Storage: storage,
+		Log:     log,
+		Policy: func() web.SessionPolicy {
+			v := live.Current()
+			return web.SessionPolicy{CookieAge: v.SessionCookieAge, ExpireAtBrowserClose: v.SessionExpireAtBrowserClose,
+				SaveEveryRequest: v.SessionSaveEveryRequest}
+		},
+	})
+	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret})
+	watchCtx, cancel := context.WithCancel(context.Background())
+	go live.Watch(watchCtx, settingsRefresh)
+	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
+}
+
+// Close stops the background work and the HTTP server (waiting up to
+// timeout for requests in flight). It leaves the store open.
+func (s *Server) Close(timeout time.Duration) error {
+	s.cancel()
+	if err := s.Fiber.ShutdownWithTimeout(timeout); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	return nil
+}
+
+func loadSampleIfEmpty(ctx context.Context, store *models.Store) error {
+	n, err := store.CountCategories(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	return store.LoadSampleData(ctx)
+}

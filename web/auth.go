@@ -1,0 +1,121 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Session keys that hold the logged-in user, named as Django names them.
+const (
+	keyUserID   = "_auth_user_id"
+	keyUsername = "_auth_username"
+	keyIsStaff  = "_auth_is_staff"
+)
+
+// CurrentUser is who is logged in, as recorded in the session.
+type CurrentUser struct {
+	ID       uint64
+	Username string
+	IsStaff  bool
+}
+
+// userLocal caches the current user for the rest of the request.
+type userLocal struct{}
+
+// UserOf returns the logged-in user, or nil for an anonymous visitor.
+func UserOf(c *fiber.Ctx) (*CurrentUser, error) {
+	if u, ok := c.Locals(userLocal{}).(*CurrentUser); ok {
+		return u, nil
+	}
+	s := SessionOf(c)
+	id, ok, err := s.Int(keyUserID)
+	if err != nil || !ok || id <= 0 {
+		return nil, err
+	}
+	name, err := s.String(keyUsername)
+	if err != nil {
+		return nil, err
+	}
+	staff, err := s.Get(keyIsStaff)
+	if err != nil {
+		return nil, err
+	}
+	isStaff, _ := staff.(bool)
+	u := &CurrentUser{ID: uint64(id), Username: name, IsStaff: isStaff}
+	c.Locals(userLocal{}, u)
+	return u, nil
+}
+
+// Login records the user in the session under a new session key; the old
+// row is deleted and the rest of the data is kept.
+func Login(c *fiber.Ctx, u CurrentUser) error {
+	s := SessionOf(c)
+	if err := s.Rotate(); err != nil {
+		return err
+	}
+	for k, v := range map[string]any{keyUserID: u.ID, keyUsername: u.Username, keyIsStaff: u.IsStaff} {
+		if err := s.Set(k, v); err != nil {
+			return err
+		}
+	}
+	c.Locals(userLocal{}, &u)
+	return nil
+}
+
+// Logout deletes the session row and expires the cookie.
+func Logout(c *fiber.Ctx) error {
+	c.Locals(userLocal{}, (*CurrentUser)(nil))
+	s := SessionOf(c)
+	exists, err := s.Exists()
+	if err != nil || !exists {
+		return err
+	}
+	return s.Destroy()
+}
+
+// RequireLogin sends anonymous visitors to the login page, with a next
+// parameter that brings them back afterwards.
+func RequireLogin(c *fiber.Ctx) error {
+	u, err := UserOf(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return redirectToLogin(c)
+	}
+	return c.Next()
+}
+
+func redirectToLogin(c *fiber.Ctx) error {
+	next := string(c.Request().URI().RequestURI())
+	if c.Method() != fiber.MethodGet {
+		next = c.Get(fiber.HeaderReferer)
+		if u, err := url.Parse(next); err == nil {
+			next = u.RequestURI()
+		}
+	}
+	target := "/login?next=" + url.QueryEscape(SafeNext(next))
+	return Redirect(c, target)
+}
+
+// Redirect answers a browser with 303 See Other and an htmx request with
+// HX-Location, so that htmx loads the target the same way as a link.
+func Redirect(c *fiber.Ctx, target string) error {
+	if IsHTMX(c) {
+		c.Set("HX-Redirect", target)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// SafeNext keeps a post-login destination on this site: a path that starts
+// with one slash, or "/" otherwise.
+func SafeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\\") {
+		return "/"
+	}
+	return next
+}

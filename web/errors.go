@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// HTTPError is an error with the status and the message a visitor sees.
+type HTTPError struct {
+	Status  int
+	Message string
+}
+
+func (e *HTTPError) Error() string { return e.Message }
+
+// NewError returns an HTTPError.
+func NewError(status int, message string) *HTTPError {
+	return &HTTPError{Status: status, Message: message}
+}
+
+// errorPage is the data of pages/error.
+type errorPage struct {
+	Base
+	Status  int
+	Message string
+}
+
+// friendly are the messages shown for Fiber's own errors.
+var friendly = map[int]string{
+	fiber.StatusNotFound:              "There is no page at this address.",
+	fiber.StatusMethodNotAllowed:      "This address does not take that kind of request.",
+	fiber.StatusRequestEntityTooLarge: "What you sent is too large.",
+	fiber.StatusBadRequest:            "The request could not be understood.",
+	fiber.StatusForbidden:             "You are not allowed to do that.",
+	fiber.StatusTooManyRequests:       "Too many requests; please wait a moment and try again.",
+}
+
+// ErrorHandler turns a handler's error into an error page (or, for htmx, a
+// shell that replaces the page). Unexpected errors are logged and shown as
+// a generic 500: their text never reaches the visitor.
+func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status, message := classify(err)
+		if status >= 500 {
+			log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err.Error())
+		}
+		data := errorPage{Base: BaseOf(c, http.StatusText(status), ""), Status: status, Message: message}
+		data.Base.Flash = ""
+		if IsHTMX(c) {
+			c.Set("HX-Retarget", "#page")
+			c.Set("HX-Reswap", "innerHTML")
+		}
+		c.Response().Header.Del("HX-Redirect")
+		if renderErr := Render(c, status, "pages/error", data); renderErr != nil {
+			log.Error("error page failed", "err", renderErr.Error())
+			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+			return c.Status(status).SendString(message)
+		}
+		return nil
+	}
+}
+
+func classify(err error) (int, string) {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status, he.Message
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		if msg, ok := friendly[fe.Code]; ok {
+			return fe.Code, msg
+		}
+		if fe.Code < 500 {
+			return fe.Code, http.StatusText(fe.Code)
+		}
+	}
+	return fiber.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+}

@@ -1,0 +1,75 @@
+// Package web holds what the site (package app) and the admin panel
+// (package admin) share: the session layer, the logged-in user, CSRF,
+// page rendering with htmx fragments, and error pages.
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// Layouts: a whole HTML document, or the swappable shell (navigation, main
+// content and footer) that boosted htmx requests put into #page.
+const (
+	layoutFull     = "layouts/full"
+	layoutFragment = "layouts/fragment"
+)
+
+// csrfLocal is the fiber.Ctx local the CSRF middleware puts its token in.
+type csrfLocal struct{}
+
+// Base is the data every page's layout needs.
+type Base struct {
+	// Title is the page's title, shown in the tab and as its heading.
+	Title string
+	// Nav names the navigation entry to highlight.
+	Nav string
+	// User is who is logged in, or nil.
+	User *CurrentUser
+	// CSRFToken goes into every form as _csrf and into htmx's headers.
+	CSRFToken string
+	// ShowConsent shows the cookie banner to a visitor who has not chosen.
+	ShowConsent bool
+	// Flash is a one-time message shown above the content.
+	Flash string
+	// Path is the request path, for the consent form's way back.
+	Path string
+}
+
+// BaseOf returns the layout data of a page titled title.
+func BaseOf(c *fiber.Ctx, title, nav string) Base {
+	b := Base{Title: title, Nav: nav, Path: SafeNext(string(c.Request().URI().RequestURI()))}
+	b.User, _ = UserOf(c) // an error here surfaces when the handler reads the session
+	b.CSRFToken, _ = c.Locals(csrfLocal{}).(string)
+	b.ShowConsent = ConsentOf(c) == ""
+	b.Flash = TakeFlash(c)
+	return b
+}
+
+// IsHTMX tells whether htmx sent the request.
+func IsHTMX(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true"
+}
+
+// wantsFragment tells whether to answer with the shell only: htmx asked,
+// and it is not restoring history (which needs the whole page).
+func wantsFragment(c *fiber.Ctx) bool {
+	return IsHTMX(c) && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// Render answers with the named page: the whole document for a browser, or
+// the shell for htmx. Either way the response varies by HX-Request.
+func Render(c *fiber.Ctx, status int, page string, data any) error {
+	c.Vary("HX-Request")
+	layout := layoutFull
+	if wantsFragment(c) {
+		layout = layoutFragment
+	}
+	return c.Status(status).Render(page, data, layout)
+}
+
+// RenderPartial answers with one named template and no layout, for htmx
+// requests that swap a small part of a page.
+func RenderPartial(c *fiber.Ctx, status int, name string, data any) error {
+	c.Vary("HX-Request")
+	return c.Status(status).Render(name, data)
+}
