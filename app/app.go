@@ -61,9 +61,11 @@ func NewFiber(d Deps) *fiber.App {
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
 	engine.AddFuncMap(views.Funcs())
 	f := fiber.New(fiber.Config{
-		Views:                 engine,
-		ErrorHandler:          web.ErrorHandler(d.Log),
-		BodyLimit:             BodyLimit,
+		Views:          engine,
+		ErrorHandler:   web.ErrorHandler(d.Log),
+		BodyLimit:      BodyLimit,
+		ReadBufferSize: 16 * 1024, // request line and headers, cookies included
+
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,

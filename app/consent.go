@@ -25,7 +25,7 @@ func (a *App) consent(c *fiber.Ctx) error {
 		a.clearClientCounter(c)
 	}
 	if web.IsHTMX(c) {
-		return c.SendStatus(fiber.StatusOK)
+		return c.Status(fiber.StatusOK).SendString("") // swapped in place of the banner
 	}
 	if choice == web.ConsentAccepted {
 		web.SetFlash(c, "consent_yes")

@@ -50,20 +50,38 @@ func Until(t time.Time) string {
 	return "in " + HumanDuration(d)
 }
 
-// HumanDuration writes d in its largest whole unit: "3 days", "1 minute".
+// HumanDuration writes d in at most two adjacent units, as Django's
+// timesince does: "2 weeks", "1 week, 6 days", "3 hours, 5 minutes".
+// It rounds to the nearest minute first, so a cookie that will expire in
+// 13 days 23 hours 59 minutes and 40 seconds reads "2 weeks".
 func HumanDuration(d time.Duration) string {
+	if d >= time.Minute {
+		d = d.Round(time.Minute)
+	}
 	units := []struct {
 		name string
 		size time.Duration
 	}{{"year", 365 * 24 * time.Hour}, {"week", 7 * 24 * time.Hour}, {"day", 24 * time.Hour},
 		{"hour", time.Hour}, {"minute", time.Minute}, {"second", time.Second}}
-	for _, u := range units {
-		if n := int64(d / u.size); n >= 1 {
-			if n == 1 {
-				return "1 " + u.name
-			}
-			return fmt.Sprintf("%d %ss", n, u.name)
+	for i, u := range units {
+		n := int64(d / u.size)
+		if n < 1 {
+			continue
 		}
+		out := plural(n, u.name)
+		if i+1 < len(units) && u.size > time.Minute {
+			if m := int64((d % u.size) / units[i+1].size); m > 0 {
+				out += ", " + plural(m, units[i+1].name)
+			}
+		}
+		return out
 	}
 	return "0 seconds"
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }

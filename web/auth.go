@@ -29,7 +29,10 @@ func UserOf(c *fiber.Ctx) (*CurrentUser, error) {
 	if u, ok := c.Locals(userLocal{}).(*CurrentUser); ok {
 		return u, nil
 	}
-	s := SessionOf(c)
+	s, ok := c.Locals(sessionLocal{}).(*Session)
+	if !ok {
+		return nil, nil // an error page for a request stopped before the session layer
+	}
 	id, ok, err := s.Int(keyUserID)
 	if err != nil || !ok || id <= 0 {
 		return nil, err

@@ -85,6 +85,10 @@ func CSRF(key []byte, secure bool) fiber.Handler {
 		ContextKey:     csrfLocal{},
 		Extractor:      extractCSRF,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			if len(c.Request().Header.Peek(fiber.HeaderCookie)) == 0 {
+				return NewError(fiber.StatusForbidden, "Your browser sent no cookies. Rango needs cookies for forms "+
+					"and to log you in: please enable cookies for this site, then reload the page and try again.")
+			}
 			return NewError(fiber.StatusForbidden,
 				"This form has expired or did not come from this site (CSRF check failed). "+
 					"Reload the page and try again.")

@@ -1,0 +1,145 @@
+package app_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"rango/internal/testsite"
+	"rango/web"
+)
+
+func TestRegisterValidation(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	c.Get("/register")
+	for _, tc := range []struct {
+		name  string
+		form  url.Values
+		field string
+		text  string
+	}{
+		{"short password", url.Values{"username": {"ann"}, "password": {"short"}, "password2": {"short"}}, "password", "at least 8"},
+		{"passwords differ", url.Values{"username": {"ann"}, "password": {"long enough 1"}, "password2": {"long enough 2"}}, "password2", "differ"},
+		{"bad user name", url.Values{"username": {"a b<script>"}, "password": {"long enough"}, "password2": {"long enough"}}, "username", "Use letters"},
+		{"no user name", url.Values{"password": {"long enough"}, "password2": {"long enough"}}, "username", "required"},
+		{"bad email", url.Values{"username": {"ann"}, "email": {"not-an-email"}, "password": {"long enough"}, "password2": {"long enough"}}, "email", "not an email"},
+		{"bad website", url.Values{"username": {"ann"}, "website": {"javascript:alert(1)"}, "password": {"long enough"}, "password2": {"long enough"}}, "website", "http"},
+		{"long user name", url.Values{"username": {strings.Repeat("a", 151)}, "password": {"long enough"}, "password2": {"long enough"}}, "username", "at most 150"},
+		{"invalid utf-8", url.Values{"username": {"ann\xff"}, "password": {"long enough"}, "password2": {"long enough"}}, "username", "UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.Post("/register", tc.form)
+			wantStatus(t, r, http.StatusUnprocessableEntity)
+			d := doc(t, r)
+			input := d.Find("#" + tc.field)
+			if !input.HasClass("is-invalid") {
+				t.Errorf("field %s not marked invalid", tc.field)
+			}
+			if msg := input.Parent().Find(".invalid-feedback").Text(); !strings.Contains(msg, tc.text) {
+				t.Errorf("message next to %s = %q, want %q in it", tc.field, msg, tc.text)
+			}
+			if tc.form.Get("username") != "" && tc.field != "username" {
+				if v, _ := d.Find("#username").Attr("value"); v != tc.form.Get("username") {
+					t.Errorf("the form lost the user name: %q", v)
+				}
+			}
+		})
+	}
+	c.Register("taken", "long enough")
+	c2 := site.NewClient(t)
+	r := c2.Register("TAKEN", "long enough")
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.Body, "taken") {
+		t.Error("a taken user name (in any case) must be refused with a message")
+	}
+}
+
+func TestLoginSameMessageForUnknownUserAndWrongPassword(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	c.Register("known", "right password")
+	c.Post("/logout", nil)
+	var msgs []string
+	for _, creds := range [][2]string{{"known", "wrong password"}, {"unknown", "right password"}} {
+		r := c.Login(creds[0], creds[1])
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		msgs = append(msgs, doc(t, r).Find("[data-testid=problem]").Text())
+	}
+	if msgs[0] == "" || msgs[0] != msgs[1] {
+		t.Errorf("messages differ or are empty: %q", msgs)
+	}
+}
+
+func TestRestrictedRedirectsToLoginAndBack(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	c.Register("walker", "long enough")
+	c.Post("/logout", nil)
+	r := c.Get("/restricted")
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?next=%2Frestricted" {
+		t.Fatalf("anonymous /restricted: %d to %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	c.Get(r.Header.Get("Location"))
+	r = c.Post("/login", url.Values{"username": {"walker"}, "password": {"long enough"}, "next": {"/restricted"}})
+	if r.Header.Get("Location") != "/restricted" {
+		t.Fatalf("after login: to %q, want /restricted", r.Header.Get("Location"))
+	}
+	wantStatus(t, c.Get("/restricted"), http.StatusOK)
+	r = c.Post("/login", url.Values{"username": {"walker"}, "password": {"long enough"}, "next": {"//evil.example/"}})
+	if r.Header.Get("Location") != "/" {
+		t.Errorf("next=//evil.example/ redirected to %q, want /", r.Header.Get("Location"))
+	}
+}
+
+func TestTestCookie(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	c.Register("cookieless", "long enough")
+	c.Post("/logout", nil)
+	c.Get("/login")
+	u, _ := url.Parse(c.Base)
+	// Keep the CSRF cookie but drop the test cookie, as a browser that
+	// refuses the cookies of the login page would not send it.
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: web.TestCookie, Value: "", MaxAge: -1, Path: "/"}})
+	r := c.Post("/login", url.Values{"username": {"cookieless"}, "password": {"long enough"}})
+	wantStatus(t, r, http.StatusBadRequest)
+	if !strings.Contains(doc(t, r).Find("[data-testid=problem]").Text(), "enable cookies to log in") {
+		t.Errorf("no plain message about cookies:\n%.1500s", r.Body)
+	}
+
+	// A browser that keeps no cookies at all fails the CSRF check first;
+	// it is told about cookies too.
+	bare := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := bare.PostForm(site.URL+"/login", url.Values{"username": {"x"}, "password": {"y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body := new(strings.Builder)
+	_, _ = io.Copy(body, resp.Body)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body.String(), "enable cookies") {
+		t.Errorf("cookieless POST: %d, body lacks 'enable cookies':\n%.1500s", resp.StatusCode, body.String())
+	}
+}
+
+func TestCSRFRequired(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	c.Register("csrfer", "long enough")
+	for _, path := range []string{"/add_category", "/category/python/like", "/logout", "/consent", "/category/python/add_page"} {
+		r := c.Do(http.MethodPost, path, url.Values{"name": {"Sneaky"}}, nil)
+		wantStatus(t, r, http.StatusForbidden)
+		if !strings.Contains(doc(t, r).Find("[data-testid=error-message]").Text(), "CSRF") {
+			t.Errorf("%s: the 403 page does not say what happened", path)
+		}
+		r = c.Do(http.MethodPost, path, url.Values{"_csrf": {"forged.token"}}, nil)
+		wantStatus(t, r, http.StatusForbidden)
+	}
+	// htmx sends the token as a header.
+	c.Get("/category/python")
+	r := c.Do(http.MethodPost, "/category/python/like", url.Values{}, http.Header{"X-CSRF-Token": {c.CSRF}, "HX-Request": {"true"}})
+	wantStatus(t, r, http.StatusOK)
+}

@@ -1,0 +1,272 @@
+// Package testsite runs a real Rango for tests: a throwaway MariaDB
+// database per test package, the assembled server on a loopback port, and
+// an HTTP client with a cookie jar that finds CSRF tokens in pages.
+package testsite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the MySQL driver for database/sql
+
+	"rango/config"
+	"rango/models"
+	"rango/server"
+)
+
+// serverDSN is the MariaDB server tests use; RANGO_TEST_DSN overrides it.
+func serverDSN() string {
+	if dsn := os.Getenv("RANGO_TEST_DSN"); dsn != "" {
+		return dsn
+	}
+	return "root@tcp(127.0.0.1:3306)/"
+}
+
+// Database is a throwaway database on the test server.
+type Database struct {
+	Name string
+	DSN  string
+}
+
+// NewDatabase creates an empty database named after prefix with a random
+// suffix. Drop removes it.
+func NewDatabase(prefix string) (*Database, error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := "rango_test_" + prefix + "_" + hex.EncodeToString(b)
+	base := serverDSN()
+	db, err := sql.Open("mysql", base)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return nil, fmt.Errorf("testsite: create database %s (is MariaDB running on 127.0.0.1:3306?): %w", name, err)
+	}
+	dsn, err := config.NormalizeDSN(strings.TrimSuffix(base, "/") + "/" + name)
+	if err != nil {
+		return nil, err
+	}
+	return &Database{Name: name, DSN: dsn}, nil
+}
+
+// Drop deletes the database.
+func (d *Database) Drop() error {
+	db, err := sql.Open("mysql", serverDSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec("DROP DATABASE IF EXISTS `" + d.Name + "`")
+	return err
+}
+
+// Main runs a test package's tests against a throwaway database, which it
+// drops afterwards; use it from TestMain.
+func Main(m *testing.M, prefix string, db **Database) {
+	d, err := NewDatabase(prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*db = d
+	code := m.Run()
+	if err := d.Drop(); err != nil {
+		fmt.Fprintln(os.Stderr, "testsite: drop:", err)
+	}
+	os.Exit(code)
+}
+
+// Site is a running Rango server.
+type Site struct {
+	URL    string
+	Server *server.Server
+	Store  *models.Store
+}
+
+// Logger returns a logger that writes to the test log.
+func Logger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// Config returns the configuration tests start sites with.
+func Config(db *Database) config.Config {
+	cfg := config.Defaults()
+	cfg.DSN = db.DSN
+	cfg.DBWait = 5 * time.Second
+	return cfg
+}
+
+// Start opens the database, migrates it and serves Rango on a loopback
+// port until the test ends. edit, if not nil, changes the configuration.
+func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
+	t.Helper()
+	cfg := Config(db)
+	if edit != nil {
+		edit(&cfg)
+	}
+	ctx := context.Background()
+	log := Logger(t)
+	store, err := models.Open(ctx, cfg.DSN, cfg.DBWait, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, cfg, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Fiber.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = srv.Close(5 * time.Second)
+		_ = store.Close()
+	})
+	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store}
+}
+
+// Client is a browser-like HTTP client: it keeps cookies, does not follow
+// redirects, and remembers the last CSRF token it saw.
+type Client struct {
+	t    testing.TB
+	Base string
+	HTTP *http.Client
+	Jar  *cookiejar.Jar
+	// CSRF is the last token found in a page's forms.
+	CSRF string
+	// HTMX sends HX-Request on every request when true.
+	HTMX bool
+}
+
+// NewClient returns a client for the site.
+func (s *Site) NewClient(t testing.TB) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, Base: s.URL, Jar: jar, HTTP: &http.Client{
+		Jar:     jar,
+		Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// Response is a finished response with its body read.
+type Response struct {
+	*http.Response
+	Body string
+}
+
+var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// Do sends a request; form, if not nil, is sent url-encoded as the body.
+func (c *Client) Do(method, path string, form url.Values, header http.Header) *Response {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.Base+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.HTMX {
+		req.Header.Set("HX-Request", "true")
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	if m := csrfInput.FindSubmatch(b); m != nil {
+		c.CSRF = string(m[1])
+	}
+	return &Response{Response: resp, Body: string(b)}
+}
+
+// Get fetches a path.
+func (c *Client) Get(path string) *Response {
+	c.t.Helper()
+	return c.Do(http.MethodGet, path, nil, nil)
+}
+
+// Post submits a form with the current CSRF token added.
+func (c *Client) Post(path string, form url.Values) *Response {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" && c.CSRF != "" {
+		form.Set("_csrf", c.CSRF)
+	}
+	return c.Do(http.MethodPost, path, form, nil)
+}
+
+// Cookie returns the value of the named cookie the client holds, or "".
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.Base)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// SetCookie puts a cookie into the client's jar.
+func (c *Client) SetCookie(name, value string) {
+	u, _ := url.Parse(c.Base)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// Register creates an account through the register form; the client ends
+// up logged in.
+func (c *Client) Register(username, password string) *Response {
+	c.t.Helper()
+	c.Get("/register")
+	return c.Post("/register", url.Values{"username": {username}, "password": {password}, "password2": {password}})
+}
+
+// Login logs in through the login form.
+func (c *Client) Login(username, password string) *Response {
+	c.t.Helper()
+	c.Get("/login")
+	return c.Post("/login", url.Values{"username": {username}, "password": {password}})
+}
