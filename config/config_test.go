@@ -1,0 +1,79 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Load(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8000" || cfg.DBWait != 30*time.Second || !cfg.SampleData ||
+		cfg.VisitInterval != 24*time.Hour || cfg.SessionCookieAge != 1209600*time.Second || cfg.SessionGCInterval != time.Minute {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	for _, want := range []string{"parseTime=true", "interpolateParams=true", "collation=utf8mb4_unicode_ci", "/rango"} {
+		if !strings.Contains(cfg.DSN, want) {
+			t.Errorf("DSN %q lacks %q", cfg.DSN, want)
+		}
+	}
+}
+
+func TestEnvAndFlags(t *testing.T) {
+	cfg, err := Load([]string{"-addr", ":9000", "-visit-interval", "90s"}, env(map[string]string{
+		"RANGO_ADDR": ":7000", "RANGO_DSN": "u:p@tcp(db:3306)/x?parseTime=false", "RANGO_DB_WAIT": "5",
+		"RANGO_SAMPLE_DATA": "false", "RANGO_VISIT_INTERVAL": "60", "RANGO_SECRET_KEY": "s3cret",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":9000" || cfg.VisitInterval != 90*time.Second || cfg.DBWait != 5*time.Second || cfg.SampleData {
+		t.Errorf("got %+v", cfg)
+	}
+	if !strings.Contains(cfg.DSN, "parseTime=false") && strings.Contains(cfg.DSN, "parseTime=true") {
+		t.Errorf("an explicit parseTime was overridden: %s", cfg.DSN)
+	}
+	if s := cfg.SecretKey.String(); s == "s3cret" {
+		t.Error("the secret key prints in clear")
+	}
+}
+
+func TestCommands(t *testing.T) {
+	for args, want := range map[string]Command{
+		"-seed": CommandSeed, "-clearsessions": CommandClearSessions, "-createadmin=ann": CommandCreateAdmin, "": CommandServe,
+	} {
+		var argv []string
+		if args != "" {
+			argv = []string{args}
+		}
+		cfg, err := Load(argv, env(nil), io.Discard)
+		if err != nil || cfg.Command != want {
+			t.Errorf("%q: command %q, err %v; want %q", args, cfg.Command, err, want)
+		}
+	}
+	if _, err := Load([]string{"-seed", "-clearsessions"}, env(nil), io.Discard); err == nil {
+		t.Error("two commands at once must be refused")
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for name, e := range map[string]map[string]string{
+		"bad wait":       {"RANGO_DB_WAIT": "soon"},
+		"bad bool":       {"RANGO_SAMPLE_DATA": "maybe"},
+		"bad dsn":        {"RANGO_DSN": "not a dsn"},
+		"no database":    {"RANGO_DSN": "root@tcp(127.0.0.1:3306)/"},
+		"cookie age low": {"RANGO_SESSION_COOKIE_AGE": "10"},
+	} {
+		if _, err := Load(nil, env(e), io.Discard); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
