@@ -28,12 +28,13 @@ type counter struct {
 
 // next applies the tutorial's rule: a missing or malformed counter starts
 // at one visit; after more than interval since the last counted visit the
-// count goes up by one. It reports whether the counter changed.
+// count goes up by one; an interval of zero counts every visit. It reports
+// whether the counter changed.
 func (c counter) next(valid bool, now time.Time, interval time.Duration) (counter, bool) {
 	if !valid || c.Visits < 1 {
 		return counter{Visits: 1, Last: now}, true
 	}
-	if now.Sub(c.Last) > interval {
+	if interval == 0 || now.Sub(c.Last) > interval {
 		return counter{Visits: c.Visits + 1, Last: now}, true
 	}
 	return c, false
@@ -46,28 +47,25 @@ func parseLastVisit(s string) (time.Time, bool) {
 }
 
 // countSessionVisit runs the session-based counter and returns the count.
-// The session is written only when the count or its time changes.
+// The rule runs again on the stored data when the session is saved, so
+// concurrent requests of one browser count correctly; a request that does
+// not change the count writes nothing.
 func (a *App) countSessionVisit(c *fiber.Ctx) (int64, error) {
-	s := web.SessionOf(c)
-	visits, ok, err := s.Int(keyVisits)
-	if err != nil {
-		return 0, err
-	}
-	lastStr, err := s.String(keyLastVisit)
-	if err != nil {
-		return 0, err
-	}
-	last, lastOK := parseLastVisit(lastStr)
-	cur, changed := counter{visits, last}.next(ok && lastOK, time.Now(), a.settings.Current().VisitInterval)
-	if changed {
-		if err := s.Set(keyVisits, cur.Visits); err != nil {
-			return 0, err
+	now, interval := time.Now(), a.settings.Current().VisitInterval
+	var visits int64
+	err := web.SessionOf(c).Update(func(d web.Data) bool {
+		n, ok := web.AsInt(d[keyVisits])
+		lastStr, _ := d[keyLastVisit].(string)
+		last, lastOK := parseLastVisit(lastStr)
+		cur, changed := counter{n, last}.next(ok && lastOK, now, interval)
+		visits = cur.Visits
+		if changed {
+			d[keyVisits] = cur.Visits
+			d[keyLastVisit] = cur.Last.UTC().Format(time.RFC3339)
 		}
-		if err := s.Set(keyLastVisit, cur.Last.UTC().Format(time.RFC3339)); err != nil {
-			return 0, err
-		}
-	}
-	return cur.Visits, nil
+		return changed
+	})
+	return visits, err
 }
 
 // clientCounter reads the client-side counter cookies. Values that do not

@@ -6,15 +6,15 @@ import (
 )
 
 // sessionsTable is the table gofiber/storage/mysql reads and writes (k, v,
-// e). Rango creates it first, so that it has the expiry index the storage's
-// garbage collector needs and a binary key collation: a session key matches
-// only itself, never a differently-cased copy.
+// e). Rango creates it first, with a binary key collation (a session key
+// matches only itself, never a differently-cased copy); migrateSessions
+// then adds the admin's columns and the indexes, the expiry index that the
+// storage's garbage collector needs among them.
 const sessionsTable = "CREATE TABLE IF NOT EXISTS sessions (" +
 	"k VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT ''," +
 	"v BLOB NOT NULL," +
 	"e BIGINT NOT NULL DEFAULT 0," +
-	"PRIMARY KEY (k)," +
-	"KEY sessions_e (e)" +
+	"PRIMARY KEY (k)" +
 	") ENGINE=InnoDB"
 
 // Migrate creates or updates every table Rango uses.
@@ -23,8 +23,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := db.AutoMigrate(&User{}, &Category{}, &Page{}, &Like{}, &Setting{}); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
-	if err := db.Exec(sessionsTable).Error; err != nil {
-		return fmt.Errorf("models: create sessions table: %w", err)
+	if err := s.migrateSessions(ctx); err != nil {
+		return fmt.Errorf("models: migrate: %w", err)
 	}
 	return nil
 }

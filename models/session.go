@@ -2,9 +2,160 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
+
+// sessionColumns are the columns Rango adds to the storage's (k, v, e)
+// table for the admin, with their definitions. gofiber/storage/mysql's
+// upsert touches only k, v and e, so these survive its writes.
+var sessionColumns = []struct{ name, ddl string }{
+	{"user_id", "BIGINT UNSIGNED NULL"},
+	{"ip", "VARCHAR(45) NOT NULL DEFAULT ''"},
+	{"user_agent", "VARCHAR(512) NOT NULL DEFAULT ''"},
+	{"created_at", "BIGINT NOT NULL DEFAULT 0"},
+	{"last_seen", "BIGINT NOT NULL DEFAULT 0"},
+}
+
+// sessionIndexes serve the storage's garbage collector (e), the admin's
+// list by activity and its filters, the per-user lists and the chart.
+var sessionIndexes = []struct{ name, columns string }{
+	{"sessions_e", "(e)"},
+	{"sessions_last_seen", "(last_seen, k)"},
+	{"sessions_user", "(user_id, last_seen)"},
+	{"sessions_ip", "(ip)"},
+	{"sessions_created", "(created_at)"},
+}
+
+// migrateSessions creates the sessions table, or adds what an older one
+// lacks. (MySQL 8 has no ADD COLUMN IF NOT EXISTS, hence the look-ups.)
+func (s *Store) migrateSessions(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(sessionsTable).Error; err != nil {
+		return fmt.Errorf("create sessions table: %w", err)
+	}
+	var cols []string
+	if err := db.Raw("SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'sessions'").
+		Scan(&cols).Error; err != nil {
+		return fmt.Errorf("sessions columns: %w", err)
+	}
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[strings.ToLower(c)] = true
+	}
+	for _, c := range sessionColumns {
+		if !have[c.name] {
+			if err := db.Exec("ALTER TABLE sessions ADD COLUMN " + c.name + " " + c.ddl).Error; err != nil {
+				return fmt.Errorf("add sessions.%s: %w", c.name, err)
+			}
+		}
+	}
+	var idx []string
+	if err := db.Raw("SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'sessions'").
+		Scan(&idx).Error; err != nil {
+		return fmt.Errorf("sessions indexes: %w", err)
+	}
+	haveIdx := map[string]bool{}
+	for _, i := range idx {
+		haveIdx[strings.ToLower(i)] = true
+	}
+	for _, i := range sessionIndexes {
+		if !haveIdx[i.name] {
+			if err := db.Exec("CREATE INDEX " + i.name + " ON sessions " + i.columns).Error; err != nil {
+				return fmt.Errorf("index %s: %w", i.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// SessionMeta is what the admin sees about a session besides its data.
+type SessionMeta struct {
+	UserID    uint64 // 0 for an anonymous session
+	IP        string
+	UserAgent string
+}
+
+// nullableUser stores 0 as NULL.
+func nullableUser(id uint64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// InsertSession stores a new session with its metadata in one statement.
+func (s *Store) InsertSession(ctx context.Context, key string, data []byte, expires time.Time, meta SessionMeta) error {
+	now := time.Now().Unix()
+	err := s.db.WithContext(ctx).Exec(
+		"INSERT INTO sessions (k, v, e, user_id, ip, user_agent, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		key, data, expires.Unix(), nullableUser(meta.UserID), truncate(meta.IP, 45), truncate(meta.UserAgent, 512), now, now).Error
+	return translate(err, "insert session")
+}
+
+// ErrSessionGone means the session row was deleted (logout, an admin, the
+// cleanup) while a request was changing it; it is not brought back.
+var ErrSessionGone = errors.New("models: session no longer exists")
+
+// UpdateSession changes a stored session atomically: it locks the row,
+// passes its current data to apply, and writes what apply returns, unless
+// apply reports no change. A row that is gone or expired gives
+// ErrSessionGone and is not recreated.
+func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) ([]byte, bool, error),
+	expires time.Time, userID uint64) error {
+	err := retryDeadlock(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var row struct {
+				V []byte
+				E int64
+			}
+			res := tx.Raw("SELECT v, e FROM sessions WHERE k = ? FOR UPDATE", key).Scan(&row)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 || (row.E != 0 && row.E <= time.Now().Unix()) {
+				return ErrSessionGone
+			}
+			data, changed, err := apply(row.V)
+			if err != nil || !changed {
+				return err
+			}
+			return tx.Exec("UPDATE sessions SET v = ?, e = ?, user_id = ?, last_seen = ? WHERE k = ?",
+				data, expires.Unix(), nullableUser(userID), time.Now().Unix(), key).Error
+		}, &sql.TxOptions{})
+	})
+	if errors.Is(err, ErrSessionGone) {
+		return err
+	}
+	return translate(err, "update session")
+}
+
+// TouchSession records activity on a session: its last-seen time and, when
+// slide is set, a new expiry. It writes only if last_seen is older than
+// minAge, so that repeated calls cost a write at most that often.
+func (s *Store) TouchSession(ctx context.Context, key string, minAge time.Duration, expires time.Time, slide bool) error {
+	now := time.Now()
+	q := "UPDATE sessions SET last_seen = ? WHERE k = ? AND last_seen < ?"
+	args := []any{now.Unix(), key, now.Add(-minAge).Unix()}
+	if slide {
+		q = "UPDATE sessions SET last_seen = ?, e = ? WHERE k = ?"
+		args = []any{now.Unix(), expires.Unix(), key}
+	}
+	return translate(s.db.WithContext(ctx).Exec(q, args...).Error, "touch session")
+}
+
+// truncate cuts s to at most n bytes of valid UTF-8.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
+}
 
 // SessionExpiry returns when the stored session with this key expires, or
 // ErrNotFound if no such session is stored.

@@ -69,6 +69,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: cfg.SessionGCInterval})
 	sessions := web.NewSessions(web.SessionsConfig{
 		Storage: storage,
+		Store:   store,
 		Log:     log,
 		Policy: func() web.SessionPolicy {
 			v := live.Current()

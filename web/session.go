@@ -1,19 +1,29 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/session"
+
+	"rango/models"
 )
 
 // SessionCookie is the name of the session cookie, as in Django.
 const SessionCookie = "sessionid"
 
-// SessionPolicy is what the current settings say about new saves.
+// touchEvery is how often a session's last-seen time is written at most.
+const touchEvery = time.Minute
+
+// SessionPolicy is what the current settings say about sessions.
 type SessionPolicy struct {
 	// CookieAge is how long a saved session lives.
 	CookieAge time.Duration
@@ -24,21 +34,36 @@ type SessionPolicy struct {
 	SaveEveryRequest bool
 }
 
-// Sessions loads and saves server-side sessions through Fiber's session
-// middleware. A session is read only when a handler asks for it and written
-// only when a handler changed it.
+// Data is a session's data: gob-encoded, so only basic types (strings,
+// integers, booleans) go in.
+type Data map[string]any
+
+// Change edits session data and reports whether it changed anything.
+type Change func(Data) bool
+
+// Sessions is Rango's session layer. Fiber's session middleware (on
+// gofiber/storage/mysql) finds the key in the cookie, makes new keys,
+// loads and decodes a session, and deletes one. Writes are Rango's own,
+// because Fiber's Save writes the whole map it read at the start of the
+// request: two requests of one browser at once would overwrite each other.
+// Here a request records its changes as functions, and the save re-applies
+// them to the row as it is now, under a row lock. A session is read only
+// when a handler asks for it and written only when a handler changed it.
 type Sessions struct {
-	persistent *session.Store
-	browser    *session.Store
-	storage    fiber.Storage
-	policy     func() SessionPolicy
-	log        *slog.Logger
+	fiber   *session.Store
+	store   *models.Store
+	policy  func() SessionPolicy
+	secure  bool
+	log     *slog.Logger
+	touched sync.Map // key -> unix seconds of this instance's last touch
 }
 
 // SessionsConfig configures NewSessions.
 type SessionsConfig struct {
 	// Storage is where session rows live (gofiber/storage/mysql).
 	Storage fiber.Storage
+	// Store writes sessions with their metadata.
+	Store *models.Store
 	// Policy returns the session settings in force now.
 	Policy func() SessionPolicy
 	// Secure marks the cookie Secure (behind HTTPS).
@@ -49,23 +74,20 @@ type SessionsConfig struct {
 
 // NewSessions builds the session layer.
 func NewSessions(cfg SessionsConfig) *Sessions {
-	base := session.Config{
-		Storage:        cfg.Storage,
-		KeyLookup:      "cookie:" + SessionCookie,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   cfg.Secure,
-		CookieSameSite: "Lax",
-		KeyGenerator:   NewSessionKey,
-	}
-	browser := base
-	browser.CookieSessionOnly = true
 	return &Sessions{
-		persistent: session.New(base),
-		browser:    session.New(browser),
-		storage:    cfg.Storage,
-		policy:     cfg.Policy,
-		log:        cfg.Log,
+		fiber: session.New(session.Config{
+			Storage:        cfg.Storage,
+			KeyLookup:      "cookie:" + SessionCookie,
+			CookiePath:     "/",
+			CookieHTTPOnly: true,
+			CookieSecure:   cfg.Secure,
+			CookieSameSite: "Lax",
+			KeyGenerator:   NewSessionKey,
+		}),
+		store:  cfg.Store,
+		policy: cfg.Policy,
+		secure: cfg.Secure,
+		log:    cfg.Log,
 	}
 }
 
@@ -76,7 +98,7 @@ func (m *Sessions) Policy() SessionPolicy { return m.policy() }
 type sessionLocal struct{}
 
 // Middleware attaches a lazily loaded Session to each request and, after
-// the handlers ran, saves it if they changed it.
+// the handlers ran, saves what they changed.
 func (m *Sessions) Middleware() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := &Session{c: c, m: m}
@@ -105,29 +127,32 @@ func SessionOf(c *fiber.Ctx) *Session {
 type Session struct {
 	c         *fiber.Ctx
 	m         *Sessions
-	fs        *session.Session
 	loaded    bool
-	dirty     bool
+	key       string
+	stored    bool // a row existed when the session was loaded
+	data      Data
+	changes   []Change
+	rotated   bool
 	destroyed bool
 }
 
-// load reads the session from storage on first use.
+// load reads the session on first use. Without a cookie there is nothing
+// to read and no query is made.
 func (s *Session) load() error {
 	if s.loaded {
 		return nil
 	}
-	store := s.m.persistent
-	if s.m.policy().ExpireAtBrowserClose {
-		store = s.m.browser
-	}
-	fs, err := store.Get(s.c)
+	fs, err := s.m.fiber.Get(s.c)
 	if err != nil {
-		fs, err = s.recover(store, err)
-		if err != nil {
+		if fs, err = s.recover(err); err != nil {
 			return err
 		}
 	}
-	s.fs = fs
+	s.key, s.stored = fs.ID(), !fs.Fresh()
+	s.data = Data{}
+	for _, k := range fs.Keys() {
+		s.data[k] = fs.Get(k)
+	}
 	s.loaded = true
 	return nil
 }
@@ -135,25 +160,24 @@ func (s *Session) load() error {
 // recover handles a failed load: a storage error is returned as it is; a
 // row that cannot be decoded is logged, deleted and replaced by a new
 // empty session.
-func (s *Session) recover(store *session.Store, loadErr error) (*session.Session, error) {
+func (s *Session) recover(loadErr error) (*session.Session, error) {
 	id := s.c.Cookies(SessionCookie)
-	if _, err := s.m.storage.Get(id); err != nil {
+	if _, err := s.m.fiber.Storage.Get(id); err != nil {
 		return nil, fmt.Errorf("web: load session: %w", err)
 	}
 	s.m.log.Warn("corrupt session data, starting a new session", "session", KeyHash(id), "err", loadErr.Error())
-	if err := s.m.storage.Delete(id); err != nil {
+	if err := s.m.fiber.Storage.Delete(id); err != nil {
 		return nil, fmt.Errorf("web: delete corrupt session: %w", err)
 	}
 	s.c.Request().Header.DelCookie(SessionCookie)
-	fs, err := store.Get(s.c)
+	fs, err := s.m.fiber.Get(s.c)
 	if err != nil {
 		return nil, fmt.Errorf("web: new session: %w", err)
 	}
 	return fs, nil
 }
 
-// HasCookie tells whether the browser sent a session cookie at all, so a
-// page can skip loading a session that cannot exist.
+// HasCookie tells whether the browser sent a session cookie at all.
 func (s *Session) HasCookie() bool {
 	return s.c.Cookies(SessionCookie) != ""
 }
@@ -166,7 +190,7 @@ func (s *Session) Get(key string) (any, error) {
 	if err := s.load(); err != nil {
 		return nil, err
 	}
-	return s.fs.Get(key), nil
+	return s.data[key], nil
 }
 
 // String returns a string value, "" when absent or of another type.
@@ -182,58 +206,81 @@ func (s *Session) Int(key string) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
+	n, ok := AsInt(v)
+	return n, ok, nil
+}
+
+// AsInt reads an integer of any of the types gob may give back.
+func AsInt(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int:
-		return int64(n), true, nil
+		return int64(n), true
 	case int64:
-		return n, true, nil
+		return n, true
+	case int32:
+		return int64(n), true
 	case uint64:
-		return int64(n), true, nil
+		return int64(n), true
 	}
-	return 0, false, nil
+	return 0, false
+}
+
+// Update applies change to the session now, and again to the stored data
+// at the end of the request, under a row lock, so that concurrent requests
+// of one browser never undo each other's changes. change must be
+// deterministic given the data: it runs twice.
+func (s *Session) Update(change Change) error {
+	if err := s.load(); err != nil {
+		return err
+	}
+	if change(s.data) {
+		s.changes = append(s.changes, change)
+	}
+	return nil
 }
 
 // Set stores a value; only basic types (strings, numbers, booleans) may go
 // into a session, since it is gob-encoded.
 func (s *Session) Set(key string, value any) error {
-	if err := s.load(); err != nil {
-		return err
-	}
-	s.fs.Set(key, value)
-	s.dirty = true
-	return nil
+	return s.Update(func(d Data) bool {
+		if old, ok := d[key]; ok && old == value {
+			return false
+		}
+		d[key] = value
+		return true
+	})
 }
 
 // Delete removes a key.
 func (s *Session) Delete(key string) error {
-	if err := s.load(); err != nil {
-		return err
-	}
-	if s.fs.Get(key) != nil {
-		s.fs.Delete(key)
-		s.dirty = true
-	}
-	return nil
+	return s.Update(func(d Data) bool {
+		if _, ok := d[key]; !ok {
+			return false
+		}
+		delete(d, key)
+		return true
+	})
 }
 
-// Data returns a copy of the session's data, sorted keys included.
-func (s *Session) Data() (map[string]any, []string, error) {
+// Data returns a copy of the session's data and its sorted keys.
+func (s *Session) Data() (Data, []string, error) {
 	if !s.HasCookie() && !s.loaded {
-		return map[string]any{}, nil, nil
+		return Data{}, nil, nil
 	}
 	if err := s.load(); err != nil {
 		return nil, nil, err
 	}
-	keys := s.fs.Keys()
-	sort.Strings(keys)
-	data := make(map[string]any, len(keys))
-	for _, k := range keys {
-		data[k] = s.fs.Get(k)
+	keys := make([]string, 0, len(s.data))
+	out := make(Data, len(s.data))
+	for k, v := range s.data {
+		keys = append(keys, k)
+		out[k] = v
 	}
-	return data, keys, nil
+	sort.Strings(keys)
+	return out, keys, nil
 }
 
-// Exists tells whether the session is stored (not fresh).
+// Exists tells whether the session is stored.
 func (s *Session) Exists() (bool, error) {
 	if !s.HasCookie() {
 		return false, nil
@@ -241,7 +288,7 @@ func (s *Session) Exists() (bool, error) {
 	if err := s.load(); err != nil {
 		return false, err
 	}
-	return !s.fs.Fresh(), nil
+	return s.stored, nil
 }
 
 // ID returns the session key; it must never be shown or logged in full.
@@ -249,19 +296,22 @@ func (s *Session) ID() (string, error) {
 	if err := s.load(); err != nil {
 		return "", err
 	}
-	return s.fs.ID(), nil
+	return s.key, nil
 }
 
 // Rotate gives the session a new key and deletes the old row, keeping the
-// data, as at login. The session is saved at the end of the request.
+// data, as at login. The session is saved under the new key at the end of
+// the request.
 func (s *Session) Rotate() error {
 	if err := s.load(); err != nil {
 		return err
 	}
-	if err := s.fs.Regenerate(); err != nil {
-		return fmt.Errorf("web: rotate session: %w", err)
+	if s.stored {
+		if err := s.m.fiber.Delete(s.key); err != nil {
+			return fmt.Errorf("web: rotate session: %w", err)
+		}
 	}
-	s.dirty = true
+	s.key, s.stored, s.rotated = NewSessionKey(), false, true
 	return nil
 }
 
@@ -270,27 +320,135 @@ func (s *Session) Destroy() error {
 	if err := s.load(); err != nil {
 		return err
 	}
-	if err := s.fs.Destroy(); err != nil {
+	if err := s.m.fiber.Delete(s.key); err != nil {
 		return fmt.Errorf("web: destroy session: %w", err)
 	}
-	s.destroyed = true
+	s.destroyed, s.data, s.changes = true, Data{}, nil
+	s.setCookie("", -1)
 	return nil
 }
 
-// commit saves the session if a handler changed it, or if the settings ask
-// for a save on every request and the session exists.
+// commit writes the request's changes: a new session is inserted whole
+// with its metadata; a stored one gets the changes re-applied under a row
+// lock. Without changes it only records activity, at most once a minute
+// (or on every request when the settings say so).
 func (s *Session) commit() error {
 	if !s.loaded || s.destroyed {
 		return nil
 	}
 	policy := s.m.policy()
-	if !s.dirty && !(policy.SaveEveryRequest && !s.fs.Fresh()) {
+	ctx := s.c.UserContext()
+	expires := time.Now().Add(policy.CookieAge)
+	switch {
+	case !s.stored && (len(s.changes) > 0 || s.rotated):
+		if err := s.insert(ctx, expires); err != nil {
+			return err
+		}
+	case s.stored && len(s.changes) > 0:
+		err := s.m.store.UpdateSession(ctx, s.key, s.reapply, expires, s.userID())
+		if errors.Is(err, models.ErrSessionGone) {
+			return nil // logged out or cleared meanwhile: it stays gone
+		}
+		if err != nil {
+			return fmt.Errorf("web: save session: %w", err)
+		}
+	case s.stored:
+		return s.touch(ctx, policy, expires)
+	default:
 		return nil
 	}
-	s.fs.SetExpiry(policy.CookieAge)
-	if err := s.fs.Save(); err != nil {
-		return fmt.Errorf("web: save session: %w", err)
-	}
-	s.loaded, s.fs = false, nil
+	s.m.touched.Store(s.key, time.Now().Unix())
+	s.setCookie(s.key, policy.cookieMaxAge())
 	return nil
+}
+
+func (s *Session) insert(ctx context.Context, expires time.Time) error {
+	raw, err := encode(s.data)
+	if err != nil {
+		return err
+	}
+	meta := models.SessionMeta{UserID: s.userID(), IP: s.c.IP(), UserAgent: s.c.Get(fiber.HeaderUserAgent)}
+	if err := s.m.store.InsertSession(ctx, s.key, raw, expires, meta); err != nil {
+		return fmt.Errorf("web: save new session: %w", err)
+	}
+	return nil
+}
+
+// reapply runs the request's changes on the data as stored now.
+func (s *Session) reapply(old []byte) ([]byte, bool, error) {
+	data := Data{}
+	if err := gob.NewDecoder(bytes.NewReader(old)).Decode(&data); err != nil {
+		s.m.log.Warn("corrupt session data replaced on save", "session", KeyHash(s.key), "err", err.Error())
+		data = Data{}
+	}
+	changed := false
+	for _, change := range s.changes {
+		changed = change(data) || changed
+	}
+	if !changed {
+		return nil, false, nil
+	}
+	s.data = data
+	raw, err := encode(data)
+	return raw, true, err
+}
+
+// touch records activity without a data change: with SaveEveryRequest the
+// expiry slides on every request, as in Django; otherwise last_seen is
+// written at most once a minute per session.
+func (s *Session) touch(ctx context.Context, policy SessionPolicy, expires time.Time) error {
+	now := time.Now().Unix()
+	if !policy.SaveEveryRequest {
+		if last, ok := s.m.touched.Load(s.key); ok && now-last.(int64) < int64(touchEvery/time.Second) {
+			return nil
+		}
+	}
+	if err := s.m.store.TouchSession(ctx, s.key, touchEvery, expires, policy.SaveEveryRequest); err != nil {
+		return fmt.Errorf("web: touch session: %w", err)
+	}
+	s.m.touched.Store(s.key, now)
+	if policy.SaveEveryRequest {
+		s.setCookie(s.key, policy.cookieMaxAge())
+	}
+	return nil
+}
+
+func (s *Session) userID() uint64 {
+	id, ok := AsInt(s.data[keyUserID])
+	if !ok || id < 0 {
+		return 0
+	}
+	return uint64(id)
+}
+
+// cookieMaxAge is the cookie's Max-Age: 0 for a browser-session cookie.
+func (p SessionPolicy) cookieMaxAge() int {
+	if p.ExpireAtBrowserClose {
+		return 0
+	}
+	return int(p.CookieAge / time.Second)
+}
+
+// setCookie sends the session cookie; maxAge 0 makes it last until the
+// browser closes, a negative one deletes it.
+func (s *Session) setCookie(value string, maxAge int) {
+	ck := &fiber.Cookie{Name: SessionCookie, Value: value, Path: "/", HTTPOnly: true, Secure: s.m.secure, SameSite: "Lax"}
+	switch {
+	case maxAge < 0:
+		ck.Expires, ck.MaxAge = time.Unix(1, 0), -1
+	case maxAge > 0:
+		ck.MaxAge, ck.Expires = maxAge, time.Now().Add(time.Duration(maxAge)*time.Second)
+	}
+	s.c.Cookie(ck)
+}
+
+// encode gob-encodes session data as Fiber's session middleware does, so
+// that it loads what Rango writes.
+func encode(d Data) ([]byte, error) {
+	var buf bytes.Buffer
+	m := map[string]any(d)
+	if err := gob.NewEncoder(&buf).Encode(&m); err != nil {
+		return nil, fmt.Errorf("web: encode session: %w", err)
+	}
+	return buf.Bytes(), nil
 }
