@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	mysqlstorage "github.com/gofiber/storage/mysql/v2"
 
+	"rango/admin"
 	"rango/app"
 	"rango/config"
 	"rango/models"
@@ -78,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		},
 	})
 	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret})
+	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, settingsRefresh)
 	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil

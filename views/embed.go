@@ -12,7 +12,7 @@ import (
 
 // FS holds the templates, named by path without the .html extension.
 //
-//go:embed layouts pages partials
+//go:embed layouts pages partials admin
 var FS embed.FS
 
 // Funcs are the template functions the views use.

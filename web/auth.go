@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
 )
 
 // Session keys that hold the logged-in user, named as Django names them.
@@ -121,4 +125,32 @@ func SafeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// StaffChecker looks up whether a user is staff now (not as recorded at
+// login, so that revoking staff takes effect at once).
+type StaffChecker interface {
+	UserByID(ctx context.Context, id uint64) (models.User, error)
+}
+
+// RequireStaff lets staff users through; anonymous visitors are sent to
+// the login page, other users get a 403 page.
+func RequireStaff(users StaffChecker) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := UserOf(c)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return redirectToLogin(c)
+		}
+		user, err := users.UserByID(c.UserContext(), u.ID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		if err != nil || !user.IsStaff {
+			return NewError(fiber.StatusForbidden, "The admin panel is for staff only. Your account is not a staff account.")
+		}
+		return c.Next()
+	}
 }

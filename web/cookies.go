@@ -31,13 +31,19 @@ func ConsentOf(c *fiber.Ctx) string {
 // flashMessages are the only texts a flash cookie can show: the cookie
 // holds a code, so nobody can make the site display words of their own.
 var flashMessages = map[string]string{
-	"registered":  "Welcome to Rango! Your account is ready and you are logged in.",
-	"logged_in":   "You are logged in.",
-	"logged_out":  "You are logged out.",
-	"cat_added":   "The category was added.",
-	"page_added":  "The page was added.",
-	"consent_yes": "Thanks: Rango will keep its visit counter in your browser too.",
-	"consent_no":  "Understood: Rango sets only the cookies it cannot work without.",
+	"registered":       "Welcome to Rango! Your account is ready and you are logged in.",
+	"logged_in":        "You are logged in.",
+	"logged_out":       "You are logged out.",
+	"cat_added":        "The category was added.",
+	"page_added":       "The page was added.",
+	"consent_yes":      "Thanks: Rango will keep its visit counter in your browser too.",
+	"consent_no":       "Understood: Rango sets only the cookies it cannot work without.",
+	"session_ended":    "The session was ended.",
+	"sessions_ended":   "The sessions were ended.",
+	"none_selected":    "No session was selected, so none was ended.",
+	"expired_cleared":  "The expired sessions were deleted.",
+	"settings_saved":   "The settings were saved. They apply to new sessions now and to each existing session at its next save.",
+	"password_changed": "Your password was changed.",
 }
 
 // SetFlash shows a message on the next page this browser loads.

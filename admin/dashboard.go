@@ -1,0 +1,61 @@
+package admin
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
+	"rango/web"
+)
+
+// chartDays is how many days the dashboard's chart covers.
+const chartDays = 14
+
+// bar is one day of the chart, laid out for the SVG.
+type bar struct {
+	X, Y, Height, LabelX int
+	Count                int64
+	Label, Date          string
+}
+
+// dashboardPage is the data of admin/dashboard.
+type dashboardPage struct {
+	base
+	Stats    models.SessionStats
+	Bars     []bar
+	MaxCount int64
+	Settings settingsView
+}
+
+// chart lays out the per-day counts as bars 24 px wide in a 560 x 160 box.
+func chart(days []models.DayCount) ([]bar, int64) {
+	var max int64 = 1
+	for _, d := range days {
+		if d.Count > max {
+			max = d.Count
+		}
+	}
+	const height, step, width = 130, 40, 28
+	bars := make([]bar, len(days))
+	for i, d := range days {
+		h := int(d.Count * height / max)
+		if d.Count > 0 && h < 2 {
+			h = 2
+		}
+		bars[i] = bar{X: i*step + 6, Y: 140 - h, Height: h, LabelX: i*step + 6 + width/2, Count: d.Count,
+			Label: d.Day.Format("2"), Date: d.Day.Format("Mon 2 Jan")}
+	}
+	return bars, max
+}
+
+func (h *Handler) dashboard(c *fiber.Ctx) error {
+	stats, err := h.store.Stats(c.UserContext(), time.Now(), chartDays)
+	if err != nil {
+		return err
+	}
+	data := dashboardPage{base: adminBase(c, "Admin: sessions at a glance", "dashboard"), Stats: stats,
+		Settings: viewOf(h.settings.Current(), nil)}
+	data.Bars, data.MaxCount = chart(stats.PerDay)
+	return web.Render(c, fiber.StatusOK, "admin/dashboard", data)
+}

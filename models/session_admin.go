@@ -1,0 +1,240 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SessionInfo is a stored session as the admin and "your sessions" pages
+// show it. Key is the real key: only ever shown shortened.
+type SessionInfo struct {
+	Key       string    `gorm:"column:k"`
+	Hash      string    `gorm:"column:kh"`
+	UserID    *uint64   `gorm:"column:user_id"`
+	Username  string    `gorm:"column:username"`
+	IP        string    `gorm:"column:ip"`
+	UserAgent string    `gorm:"column:user_agent"`
+	CreatedAt int64     `gorm:"column:created_at"`
+	LastSeen  int64     `gorm:"column:last_seen"`
+	Expiry    int64     `gorm:"column:e"`
+	Size      int       `gorm:"column:size"`
+	Data      []byte    `gorm:"column:v"`
+	Now       time.Time `gorm:"-"`
+}
+
+// Created, Seen and Expires are the unix times as time.Time.
+func (s SessionInfo) Created() time.Time { return time.Unix(s.CreatedAt, 0) }
+
+// Seen returns when the session was last active.
+func (s SessionInfo) Seen() time.Time { return time.Unix(s.LastSeen, 0) }
+
+// Expires returns when the session expires.
+func (s SessionInfo) Expires() time.Time { return time.Unix(s.Expiry, 0) }
+
+// Expired tells whether the session has expired.
+func (s SessionInfo) Expired() bool { return s.Expiry != 0 && s.Expiry <= time.Now().Unix() }
+
+// SessionFilter narrows the admin's session list.
+type SessionFilter struct {
+	// Status is "", "active" or "expired".
+	Status string
+	// UserID keeps one user's sessions when not 0.
+	UserID uint64
+	// Search matches a user name (prefix) or an IP address (prefix).
+	Search string
+}
+
+// SessionCursor is a keyset position in the list, ordered by last activity
+// then hash, newest first.
+type SessionCursor struct {
+	LastSeen int64
+	Hash     string
+}
+
+// SessionPage is one page of the admin's session list.
+type SessionPage struct {
+	Sessions []SessionInfo
+	// Prev and Next are the cursors of the neighbouring pages, nil at the ends.
+	Prev, Next *SessionCursor
+}
+
+const sessionListColumns = "s.k, s.kh, s.user_id, COALESCE(u.username, '') AS username, s.ip, s.user_agent, " +
+	"s.created_at, s.last_seen, s.e, LENGTH(s.v) AS size"
+
+func (f SessionFilter) apply(q *gorm.DB, now int64) *gorm.DB {
+	switch f.Status {
+	case "active":
+		q = q.Where("(s.e > ? OR s.e = 0)", now)
+	case "expired":
+		q = q.Where("s.e != 0 AND s.e <= ?", now)
+	}
+	if f.UserID != 0 {
+		q = q.Where("s.user_id = ?", f.UserID)
+	}
+	if f.Search != "" {
+		like := escapeLike(f.Search) + "%"
+		q = q.Where("(s.ip LIKE ? OR s.user_id IN (SELECT id FROM users WHERE username LIKE ?))", like, like)
+	}
+	return q
+}
+
+// ListSessions returns up to limit sessions after (or, with before, ahead
+// of) the cursor, newest activity first.
+func (s *Store) ListSessions(ctx context.Context, f SessionFilter, at *SessionCursor, before bool, limit int) (SessionPage, error) {
+	now := time.Now().Unix()
+	q := f.apply(s.db.WithContext(ctx).Table("sessions AS s").Select(sessionListColumns).
+		Joins("LEFT JOIN users u ON u.id = s.user_id"), now)
+	order := "s.last_seen DESC, s.kh DESC"
+	if at != nil {
+		if before {
+			q = q.Where("(s.last_seen > ? OR (s.last_seen = ? AND s.kh > ?))", at.LastSeen, at.LastSeen, at.Hash)
+			order = "s.last_seen ASC, s.kh ASC"
+		} else {
+			q = q.Where("(s.last_seen < ? OR (s.last_seen = ? AND s.kh < ?))", at.LastSeen, at.LastSeen, at.Hash)
+		}
+	}
+	var rows []SessionInfo
+	if err := q.Order(order).Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return SessionPage{}, translate(err, "list sessions")
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	if before {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	page := SessionPage{Sessions: rows}
+	if len(rows) == 0 {
+		return page, nil
+	}
+	first, last := rows[0], rows[len(rows)-1]
+	if (before && more) || (!before && at != nil) {
+		page.Prev = &SessionCursor{first.LastSeen, first.Hash}
+	}
+	if (!before && more) || before {
+		page.Next = &SessionCursor{last.LastSeen, last.Hash}
+	}
+	return page, nil
+}
+
+// SessionByHash returns one session with its data.
+func (s *Store) SessionByHash(ctx context.Context, hash string) (SessionInfo, error) {
+	var rows []SessionInfo
+	err := s.db.WithContext(ctx).Table("sessions AS s").Select(sessionListColumns+", s.v").
+		Joins("LEFT JOIN users u ON u.id = s.user_id").Where("s.kh = ?", hash).Limit(1).Scan(&rows).Error
+	if err != nil {
+		return SessionInfo{}, translate(err, "session")
+	}
+	if len(rows) == 0 {
+		return SessionInfo{}, fmt.Errorf("models: session %s: %w", hash, ErrNotFound)
+	}
+	return rows[0], nil
+}
+
+// UserSessions lists a user's unexpired sessions, newest activity first.
+func (s *Store) UserSessions(ctx context.Context, userID uint64) ([]SessionInfo, error) {
+	page, err := s.ListSessions(ctx, SessionFilter{Status: "active", UserID: userID}, nil, false, 200)
+	return page.Sessions, err
+}
+
+// DeleteSessionsByHash deletes the sessions with these hashes; with userID
+// not 0, only that user's (so a user can end only their own sessions).
+func (s *Store) DeleteSessionsByHash(ctx context.Context, hashes []string, userID uint64) (int64, error) {
+	if len(hashes) == 0 {
+		return 0, nil
+	}
+	q := s.db.WithContext(ctx).Where("kh IN ?", hashes)
+	if userID != 0 {
+		q = q.Where("user_id = ?", userID)
+	}
+	res := q.Table("sessions").Delete(nil)
+	return res.RowsAffected, translate(res.Error, "delete sessions")
+}
+
+// DeleteUserSessions deletes every session of a user except the one with
+// the hash keep (none if keep is "").
+func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64, keep string) (int64, error) {
+	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
+	return res.RowsAffected, translate(res.Error, "delete user sessions")
+}
+
+// DeleteAllSessions deletes every session, in batches.
+func (s *Store) DeleteAllSessions(ctx context.Context, batch int) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := retryDeadlock(ctx, func() error {
+			res := s.db.WithContext(ctx).Exec("DELETE FROM sessions LIMIT ?", batch)
+			n = res.RowsAffected
+			return res.Error
+		})
+		total += n
+		if err != nil || n < int64(batch) {
+			return total, translate(err, "delete all sessions")
+		}
+	}
+}
+
+// DayCount is how many sessions were created on one day (UTC).
+type DayCount struct {
+	Day   time.Time
+	Count int64
+}
+
+// SessionStats is the admin dashboard's summary.
+type SessionStats struct {
+	Active, Expired, Anonymous, LoggedIn int64
+	PerDay                               []DayCount
+}
+
+// Stats counts sessions for the dashboard: active and expired, anonymous
+// and logged-in active ones, and new sessions per day over days days.
+func (s *Store) Stats(ctx context.Context, now time.Time, days int) (SessionStats, error) {
+	var st SessionStats
+	db := s.db.WithContext(ctx)
+	n := now.Unix()
+	err := db.Raw(`SELECT
+		COALESCE(SUM(e > ? OR e = 0), 0),
+		COALESCE(SUM(e != 0 AND e <= ?), 0),
+		COALESCE(SUM((e > ? OR e = 0) AND user_id IS NULL), 0)
+		FROM sessions`, n, n, n).Row().Scan(&st.Active, &st.Expired, &st.Anonymous)
+	if err != nil {
+		return st, translate(err, "session stats")
+	}
+	st.LoggedIn = st.Active - st.Anonymous
+	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
+	var rows []struct {
+		Day   int64
+		Count int64
+	}
+	err = db.Raw("SELECT FLOOR(created_at / 86400) AS day, COUNT(*) AS count FROM sessions WHERE created_at >= ? GROUP BY day",
+		start.Unix()).Scan(&rows).Error
+	if err != nil {
+		return st, translate(err, "sessions per day")
+	}
+	byDay := map[int64]int64{}
+	for _, r := range rows {
+		byDay[r.Day] = r.Count
+	}
+	for i := 0; i < days; i++ {
+		day := start.AddDate(0, 0, i)
+		st.PerDay = append(st.PerDay, DayCount{Day: day, Count: byDay[day.Unix()/86400]})
+	}
+	return st, nil
+}
+
+// UsersByPrefix returns up to max users whose name starts with prefix, for
+// the admin's user filter.
+func (s *Store) UsersByPrefix(ctx context.Context, prefix string, max int) ([]User, error) {
+	var users []User
+	err := s.db.WithContext(ctx).Where("username LIKE ?", escapeLike(strings.TrimSpace(prefix))+"%").
+		Order("username").Limit(max).Find(&users).Error
+	return users, translate(err, "users")
+}
