@@ -29,4 +29,7 @@ func (a *App) Routes(r fiber.Router) {
 	r.Post("/login", a.login)
 	r.Post("/logout", a.logout)
 	r.Get("/restricted", web.RequireLogin, a.restricted)
+	r.Get("/account/sessions", web.RequireLogin, a.accountSessions)
+	r.Post("/account/sessions/end-others", web.RequireLogin, a.endOtherSessions)
+	r.Post("/account/sessions/:hash/end", web.RequireLogin, a.endAccountSession)
 }

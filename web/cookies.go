@@ -40,6 +40,7 @@ var flashMessages = map[string]string{
 	"consent_no":       "Understood: Rango sets only the cookies it cannot work without.",
 	"session_ended":    "The session was ended.",
 	"sessions_ended":   "The sessions were ended.",
+	"others_ended":     "All your other sessions were ended: those browsers are logged out.",
 	"none_selected":    "No session was selected, so none was ended.",
 	"expired_cleared":  "The expired sessions were deleted.",
 	"settings_saved":   "The settings were saved. They apply to new sessions now and to each existing session at its next save.",
