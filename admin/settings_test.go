@@ -1,0 +1,145 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"rango/internal/testsite"
+	"rango/settings"
+	"rango/web"
+)
+
+func settingsForm(age, interval string, browserClose, everyRequest bool) url.Values {
+	f := url.Values{"session_cookie_age": {age}, "visit_interval": {interval}}
+	if browserClose {
+		f.Set("session_expire_at_browser_close", "on")
+	}
+	if everyRequest {
+		f.Set("session_save_every_request", "on")
+	}
+	return f
+}
+
+// sessionCookie returns the session cookie a fresh visitor of / gets.
+func sessionCookie(t *testing.T, site *testsite.Site) *http.Cookie {
+	t.Helper()
+	r := site.NewClient(t).Get("/")
+	for _, ck := range r.Cookies() {
+		if ck.Name == web.SessionCookie {
+			return ck
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
+
+// resetSettings puts the default settings back when the test ends.
+func resetSettings(t *testing.T, site *testsite.Site) {
+	t.Cleanup(func() {
+		defaults := settings.Values{SessionCookieAge: 1209600 * time.Second, VisitInterval: 24 * time.Hour}
+		if _, err := site.Server.Settings.Save(context.Background(), defaults); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestSettingsValidation(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "setboss")
+	before := site.Server.Settings.Current()
+	staff.Get("/admin/settings")
+	for _, tc := range []struct {
+		form  url.Values
+		field string
+		want  string
+	}{
+		{settingsForm("59", "86400", false, false), "session_cookie_age", "between 60 and 31536000"},
+		{settingsForm("31536001", "86400", false, false), "session_cookie_age", "between"},
+		{settingsForm("two weeks", "86400", false, false), "session_cookie_age", "whole number"},
+		{settingsForm("3600", "-5", false, false), "visit_interval", "whole number"},
+		{settingsForm("3600", "1e9", false, false), "visit_interval", "whole number"},
+	} {
+		r := staff.Post("/admin/settings", tc.form)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		input := doc(t, r).Find("#" + tc.field)
+		if !input.HasClass("is-invalid") || !strings.Contains(input.Parent().Find(".invalid-feedback").Text(), tc.want) {
+			t.Errorf("%v: no %q next to %s", tc.form, tc.want, tc.field)
+		}
+		if v, _ := input.Attr("value"); v != tc.form.Get(tc.field) {
+			t.Errorf("the typed value %q was lost: %q", tc.form.Get(tc.field), v)
+		}
+	}
+	if now := site.Server.Settings.Current(); now != before {
+		t.Errorf("an invalid form changed the settings: %+v -> %+v", before, now)
+	}
+}
+
+func TestSettingsApplyLiveAcrossInstances(t *testing.T) {
+	one := testsite.Start(t, db, nil)
+	two := testsite.Start(t, db, nil)
+	staff := staffClient(t, one, "liveboss")
+	resetSettings(t, one)
+
+	staff.Get("/admin/settings")
+	wantStatus(t, staff.Post("/admin/settings", settingsForm("3600", "60", false, false)), http.StatusSeeOther)
+	if ck := sessionCookie(t, one); ck.MaxAge != 3600 {
+		t.Errorf("instance one: new session Max-Age %d, want 3600 at once", ck.MaxAge)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for sessionCookie(t, two).MaxAge != 3600 {
+		if time.Now().After(deadline) {
+			t.Fatal("instance two did not apply the new cookie age within 5 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	wantStatus(t, staff.Post("/admin/settings", settingsForm("3600", "60", true, false)), http.StatusSeeOther)
+	if ck := sessionCookie(t, one); ck.MaxAge != 0 || !ck.Expires.IsZero() {
+		t.Errorf("expire at browser close: cookie has Max-Age %d, Expires %v", ck.MaxAge, ck.Expires)
+	}
+
+	// An existing session gets the new age at its next save.
+	wantStatus(t, staff.Post("/admin/settings", settingsForm("7200", "0", false, false)), http.StatusSeeOther)
+	v := one.NewClient(t)
+	v.Get("/about")
+	r := v.Get("/about") // visit interval 0: counts, so saves
+	var got int
+	for _, ck := range r.Cookies() {
+		if ck.Name == web.SessionCookie {
+			got = ck.MaxAge
+		}
+	}
+	if got != 7200 {
+		t.Errorf("existing session re-saved with Max-Age %d, want 7200", got)
+	}
+}
+
+func TestSaveEveryRequestSlidesExpiry(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "slideboss")
+	resetSettings(t, site)
+	staff.Get("/admin/settings")
+	wantStatus(t, staff.Post("/admin/settings", settingsForm("600", "86400", false, true)), http.StatusSeeOther)
+	v := site.NewClient(t)
+	v.Get("/")
+	key := v.Cookie(web.SessionCookie)
+	site.Store.DB().Exec("UPDATE sessions SET e = e - 300 WHERE k = ?", key)
+	var before, after int64
+	site.Store.DB().Raw("SELECT e FROM sessions WHERE k = ?", key).Row().Scan(&before)
+	r := v.Get("/category/python")
+	site.Store.DB().Raw("SELECT e FROM sessions WHERE k = ?", key).Row().Scan(&after)
+	if after < before+250 {
+		t.Errorf("expiry %d -> %d: a request did not slide it", before, after)
+	}
+	slid := false
+	for _, ck := range r.Cookies() {
+		slid = slid || (ck.Name == web.SessionCookie && ck.MaxAge == 600)
+	}
+	if !slid {
+		t.Error("the cookie was not re-sent with the full age")
+	}
+}
