@@ -56,7 +56,7 @@ func (h *Handler) record(c *fiber.Ctx, action, target string, rows int64) error 
 		return err
 	}
 	return h.store.AddAudit(c.UserContext(), models.AuditEntry{
-		ActorID: u.ID, ActorName: u.Username, Action: action, Target: target, Rows: rows, IP: c.IP()})
+		ActorID: u.ID, ActorName: u.Username, Action: action, Target: target, Rows: rows, IP: web.ClientIP(c)})
 }
 
 // base is the layout data of an admin page; section names the sub-nav entry.

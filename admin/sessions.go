@@ -140,7 +140,7 @@ func (h *Handler) listSessions(c *fiber.Ctx) error {
 // rows dresses sessions for display, marking the viewer's own.
 func (h *Handler) rows(c *fiber.Ctx, list []models.SessionInfo) []sessionRow {
 	current := ""
-	if key := c.Cookies(web.SessionCookie); key != "" {
+	if key := web.SessionOf(c).SentKey(); key != "" {
 		current = web.KeyHash(key)
 	}
 	out := make([]sessionRow, len(list))

@@ -27,7 +27,7 @@ type accountSessionsPage struct {
 
 // currentHash is the hash of this browser's session key, or "".
 func currentHash(c *fiber.Ctx) string {
-	if key := c.Cookies(web.SessionCookie); key != "" {
+	if key := web.SessionOf(c).SentKey(); key != "" {
 		return web.KeyHash(key)
 	}
 	return ""

@@ -36,6 +36,10 @@ type Deps struct {
 	SecretKey string
 	// SecureCookies marks every cookie Secure (behind HTTPS).
 	SecureCookies bool
+	// Proxies are the trusted reverse proxies.
+	Proxies web.Proxies
+	// LimiterStorage keeps login attempt counts, shared by all instances.
+	LimiterStorage fiber.Storage
 }
 
 // App holds the site's dependencies; its methods are the handlers.
@@ -46,6 +50,7 @@ type App struct {
 	settings  *settings.Live
 	cookieKey string
 	secure    bool
+	limits    fiber.Storage
 }
 
 // DeriveKey derives a purpose-specific key from the site's secret key.
@@ -74,6 +79,9 @@ func NewFiber(d Deps) *fiber.App {
 	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
+	f.Use(web.SecurityHeaders())
+	f.Use(d.Proxies.Middleware())
+	f.Use(web.SecureCookies(d.SecureCookies))
 	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
@@ -89,6 +97,7 @@ func New(d Deps) (*fiber.App, *App) {
 		settings:  d.Settings,
 		cookieKey: base64.StdEncoding.EncodeToString(DeriveKey(d.SecretKey, "client-cookies")),
 		secure:    d.SecureCookies,
+		limits:    d.LimiterStorage,
 	}
 	f := NewFiber(d)
 	a.Routes(f)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,12 @@ type Config struct {
 	// SecretKey signs CSRF tokens and encrypts the client-side counter.
 	// Empty means: use the key stored in the database (made on first start).
 	SecretKey Secret
+	// SecureCookies marks cookies Secure and names the session cookie
+	// __Host-sessionid; for sites served over HTTPS.
+	SecureCookies bool
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
 	// Command is the one-off command to run, or CommandServe.
 	Command Command
 	// AdminName is the user name given to -createadmin.
@@ -120,6 +127,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("RANGO_SECRET_KEY"); v != "" {
 		c.SecretKey = Secret(v)
 	}
+	if v := getenv("RANGO_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: RANGO_SECURE_COOKIES: want true or false, got %q", v))
+		}
+		c.SecureCookies = b
+	}
+	if v := getenv("RANGO_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = splitList(v)
+	}
 	if v := getenv("RANGO_SAMPLE_DATA"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -159,6 +176,9 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs.Var(durationFlag{&c.VisitInterval}, "visit-interval", "time after the last visit before a new one counts, seconds or a duration (RANGO_VISIT_INTERVAL)")
 	fs.Var(durationFlag{&c.SessionCookieAge}, "session-cookie-age", "session cookie lifetime, seconds or a duration (RANGO_SESSION_COOKIE_AGE)")
 	fs.Var(durationFlag{&c.SessionGCInterval}, "session-gc-interval", "how often expired sessions are swept, seconds or a duration (RANGO_SESSION_GC_INTERVAL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "Secure cookies and the __Host- session cookie, behind HTTPS (RANGO_SECURE_COOKIES)")
+	fs.Func("trusted-proxies", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (RANGO_TRUSTED_PROXIES)",
+		func(v string) error { c.TrustedProxies = splitList(v); return nil })
 	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
 	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
 	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
@@ -199,10 +219,28 @@ func (c *Config) validate() error {
 	if c.SessionCookieAge < time.Minute || c.SessionCookieAge > 365*24*time.Hour {
 		errs = append(errs, errors.New("config: the session cookie age must be between 60 s and 31536000 s"))
 	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				errs = append(errs, fmt.Errorf("config: trusted proxy %q is not an IP address or CIDR range", p))
+			}
+		}
+	}
 	if c.SessionGCInterval < time.Second {
 		errs = append(errs, errors.New("config: the session GC interval must be at least 1 s"))
 	}
 	return errors.Join(errs...)
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 // parseDuration takes whole seconds ("86400") or a Go duration ("24h").

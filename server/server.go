@@ -68,9 +68,15 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	// it must get the already-open pool: on its own it would open one with
 	// a one-second connection lifetime, and panic if the database is down.
 	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: cfg.SessionGCInterval})
+	limits := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
+	proxies, err := web.NewProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	sessions := web.NewSessions(web.SessionsConfig{
 		Storage: storage,
 		Store:   store,
+		Secure:  cfg.SecureCookies,
 		Log:     log,
 		Policy: func() web.SessionPolicy {
 			v := live.Current()
@@ -78,7 +84,8 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 				SaveEveryRequest: v.SessionSaveEveryRequest}
 		},
 	})
-	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret})
+	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
+		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: limits})
 	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, settingsRefresh)

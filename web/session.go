@@ -17,8 +17,13 @@ import (
 	"rango/models"
 )
 
-// SessionCookie is the name of the session cookie, as in Django.
-const SessionCookie = "sessionid"
+// SessionCookie is the name of the session cookie, as in Django; behind
+// HTTPS it is SecureSessionCookie, whose __Host- prefix makes browsers
+// refuse it unless it is Secure, for the whole host and from HTTPS.
+const (
+	SessionCookie       = "sessionid"
+	SecureSessionCookie = "__Host-sessionid"
+)
 
 // touchEvery is how often a session's last-seen time is written at most.
 const touchEvery = time.Minute
@@ -51,6 +56,7 @@ type Change func(Data) bool
 // when a handler asks for it and written only when a handler changed it.
 type Sessions struct {
 	fiber   *session.Store
+	name    string
 	store   *models.Store
 	policy  func() SessionPolicy
 	secure  bool
@@ -74,10 +80,15 @@ type SessionsConfig struct {
 
 // NewSessions builds the session layer.
 func NewSessions(cfg SessionsConfig) *Sessions {
+	name := SessionCookie
+	if cfg.Secure {
+		name = SecureSessionCookie
+	}
 	return &Sessions{
+		name: name,
 		fiber: session.New(session.Config{
 			Storage:        cfg.Storage,
-			KeyLookup:      "cookie:" + SessionCookie,
+			KeyLookup:      "cookie:" + name,
 			CookiePath:     "/",
 			CookieHTTPOnly: true,
 			CookieSecure:   cfg.Secure,
@@ -90,6 +101,9 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 		log:    cfg.Log,
 	}
 }
+
+// CookieName is the session cookie's name.
+func (m *Sessions) CookieName() string { return m.name }
 
 // Policy returns the session settings in force now.
 func (m *Sessions) Policy() SessionPolicy { return m.policy() }
@@ -161,7 +175,7 @@ func (s *Session) load() error {
 // row that cannot be decoded is logged, deleted and replaced by a new
 // empty session.
 func (s *Session) recover(loadErr error) (*session.Session, error) {
-	id := s.c.Cookies(SessionCookie)
+	id := s.c.Cookies(s.m.name)
 	if _, err := s.m.fiber.Storage.Get(id); err != nil {
 		return nil, fmt.Errorf("web: load session: %w", err)
 	}
@@ -169,7 +183,7 @@ func (s *Session) recover(loadErr error) (*session.Session, error) {
 	if err := s.m.fiber.Storage.Delete(id); err != nil {
 		return nil, fmt.Errorf("web: delete corrupt session: %w", err)
 	}
-	s.c.Request().Header.DelCookie(SessionCookie)
+	s.c.Request().Header.DelCookie(s.m.name)
 	fs, err := s.m.fiber.Get(s.c)
 	if err != nil {
 		return nil, fmt.Errorf("web: new session: %w", err)
@@ -179,7 +193,13 @@ func (s *Session) recover(loadErr error) (*session.Session, error) {
 
 // HasCookie tells whether the browser sent a session cookie at all.
 func (s *Session) HasCookie() bool {
-	return s.c.Cookies(SessionCookie) != ""
+	return s.c.Cookies(s.m.name) != ""
+}
+
+// SentKey returns the session key the browser sent, or "". It may name no
+// stored session; it must never be shown or logged in full.
+func (s *Session) SentKey() string {
+	return s.c.Cookies(s.m.name)
 }
 
 // Get returns a value, or nil when absent.
@@ -367,7 +387,7 @@ func (s *Session) insert(ctx context.Context, expires time.Time) error {
 	if err != nil {
 		return err
 	}
-	meta := models.SessionMeta{UserID: s.userID(), IP: s.c.IP(), UserAgent: s.c.Get(fiber.HeaderUserAgent)}
+	meta := models.SessionMeta{UserID: s.userID(), IP: ClientIP(s.c), UserAgent: s.c.Get(fiber.HeaderUserAgent)}
 	if err := s.m.store.InsertSession(ctx, s.key, raw, expires, meta); err != nil {
 		return fmt.Errorf("web: save new session: %w", err)
 	}
@@ -432,7 +452,7 @@ func (p SessionPolicy) cookieMaxAge() int {
 // setCookie sends the session cookie; maxAge 0 makes it last until the
 // browser closes, a negative one deletes it.
 func (s *Session) setCookie(value string, maxAge int) {
-	ck := &fiber.Cookie{Name: SessionCookie, Value: value, Path: "/", HTTPOnly: true, Secure: s.m.secure, SameSite: "Lax"}
+	ck := &fiber.Cookie{Name: s.m.name, Value: value, Path: "/", HTTPOnly: true, Secure: s.m.secure, SameSite: "Lax"}
 	switch {
 	case maxAge < 0:
 		ck.Expires, ck.MaxAge = time.Unix(1, 0), -1

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"rango/web"
+)
+
+// Login attempt limits: failed attempts count; a successful login does not.
+const (
+	loginAttemptsPerIP   = 50
+	loginAttemptsPerUser = 10
+	loginWindow          = 15 * time.Minute
+)
+
+// loginLimiters limit failed logins per client IP and per user name, with
+// the counts in the database so that they hold across instances.
+func (a *App) loginLimiters() []fiber.Handler {
+	limit := func(max int, key func(*fiber.Ctx) string) fiber.Handler {
+		return limiter.New(limiter.Config{
+			Max:                    max,
+			Expiration:             loginWindow,
+			KeyGenerator:           key,
+			Storage:                a.limits,
+			SkipSuccessfulRequests: true,
+			LimitReached: func(c *fiber.Ctx) error {
+				return web.NewError(fiber.StatusTooManyRequests,
+					"Too many failed logins. For your account's safety, wait 15 minutes and try again.")
+			},
+		})
+	}
+	return []fiber.Handler{
+		limit(loginAttemptsPerIP, func(c *fiber.Ctx) string { return "login-ip:" + web.ClientIP(c) }),
+		limit(loginAttemptsPerUser, func(c *fiber.Ctx) string {
+			name := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
+			if len(name) > 150 {
+				name = name[:150]
+			}
+			return "login-user:" + name
+		}),
+	}
+}
