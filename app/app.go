@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,6 +26,20 @@ import (
 
 // BodyLimit is the largest request body accepted; larger ones get 413.
 const BodyLimit = 64 * 1024
+
+// Time limits of a request's database work: pages answer within about two
+// seconds even when the database hangs; the admin's bulk actions get longer.
+const (
+	pageTimeout  = 1500 * time.Millisecond
+	adminTimeout = time.Minute
+)
+
+func requestTimeout(c *fiber.Ctx) time.Duration {
+	if strings.HasPrefix(c.Path(), "/admin/") {
+		return adminTimeout
+	}
+	return pageTimeout
+}
 
 // Deps are what the site needs from main.
 type Deps struct {
@@ -80,9 +95,11 @@ func NewFiber(d Deps) *fiber.App {
 		d.Log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
 	f.Use(web.SecurityHeaders())
+	health(f, d.Store)
 	f.Use(d.Proxies.Middleware())
 	f.Use(web.SecureCookies(d.SecureCookies))
 	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
+	f.Use(web.Timeout(requestTimeout))
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f

@@ -38,6 +38,15 @@ func (s *Store) SQLDB() (*sql.DB, error) {
 	return sqlDB, nil
 }
 
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
 // Close closes the connection pool.
 func (s *Store) Close() error {
 	sqlDB, err := s.SQLDB()

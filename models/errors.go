@@ -1,7 +1,13 @@
 package models
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -21,4 +27,25 @@ var (
 func isLockConflict(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+// IsUnavailable tells whether err means the database could not be reached
+// or did not answer in time (as opposed to a query that failed), so that
+// the site can answer 503 "temporarily unavailable" instead of 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sql.ErrConnDone),
+		errors.As(err, &opErr), errors.As(err, &netErr):
+		return true
+	}
+	var me *mysql.MySQLError
+	// 1040 too many connections, 1053 server shutdown, 1205 lock wait timeout.
+	return errors.As(err, &me) && (me.Number == 1040 || me.Number == 1053 || me.Number == 1205)
 }

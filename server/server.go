@@ -24,6 +24,9 @@ import (
 // so a change made on one instance is in force on all within this time.
 const settingsRefresh = 2 * time.Second
 
+// storageTimeout bounds each call Fiber's middleware makes to the storage.
+const storageTimeout = 1500 * time.Millisecond
+
 // Server is an assembled Rango instance.
 type Server struct {
 	// Fiber is the HTTP application.
@@ -74,7 +77,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: storage,
+		Storage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout},
 		Store:   store,
 		Secure:  cfg.SecureCookies,
 		Log:     log,
@@ -85,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		},
 	})
 	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
-		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: limits})
+		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout}})
 	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, settingsRefresh)

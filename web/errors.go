@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
 )
 
 // HTTPError is an error with the status and the message a visitor sees.
@@ -44,7 +46,10 @@ var friendly = map[int]string{
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, message := classify(err)
-		if status >= 500 {
+		if status == fiber.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, "5")
+			log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err.Error())
+		} else if status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err.Error())
 		}
 		data := errorPage{Base: BaseOf(c, http.StatusText(status), ""), Status: status, Message: message}
@@ -64,6 +69,10 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 }
 
 func classify(err error) (int, string) {
+	if models.IsUnavailable(err) {
+		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is not answering. " +
+			"Nothing you did is lost. Please try again in a few seconds."
+	}
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Status, he.Message
