@@ -2,12 +2,21 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"rango/internal/testsite"
 )
@@ -125,4 +134,104 @@ func TestCommands(t *testing.T) {
 			t.Errorf("database down: exit %d\n%s", code, out)
 		}
 	})
+}
+
+// startServer runs the binary as a server and waits until it answers.
+func startServer(t *testing.T, bin, addr string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "-addr", addr)
+	cmd.Env = append(os.Environ(), "RANGO_DSN="+db.DSN)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", out.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/livez")
+		if err == nil {
+			resp.Body.Close()
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestRestartKeepsSessionsAndSIGTERMDrains(t *testing.T) {
+	bin := build(t)
+	addr := freeAddr(t)
+	first := startServer(t, bin, addr)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	visitsOf := func() string {
+		resp, err := client.Get("http://" + addr + "/about")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		d, err := goquery.NewDocumentFromReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(d.Find("[data-testid=visits]").Text()), " ")
+	}
+	if got := visitsOf(); got != "Visits: 1" {
+		t.Fatalf("first visit: %q", got)
+	}
+
+	// Requests in flight when SIGTERM arrives are all answered.
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get("http://" + addr + "/category/python")
+			if err != nil {
+				return // sent after the listener closed: refused, never half-answered
+			}
+			defer resp.Body.Close()
+			if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+				failed.Add(1)
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := first.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v, want 0", err)
+	}
+	if failed.Load() != 0 {
+		t.Errorf("%d requests in flight were cut off or failed", failed.Load())
+	}
+
+	startServer(t, bin, addr)
+	if got := visitsOf(); got != "Visits: 1" {
+		t.Errorf("after a restart the session reads %q, want it kept (Visits: 1)", got)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
