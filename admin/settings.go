@@ -14,10 +14,9 @@ import (
 
 // settingsView is the settings form's values as typed, with errors.
 type settingsView struct {
-	CookieAge, VisitInterval           string
-	ExpireAtBrowserClose, SaveEvery    bool
-	CookieAgeHuman, VisitIntervalHuman string
-	Errors                             map[string]string
+	CookieAge, VisitInterval, IdleTimeout, AbsoluteLifetime string
+	ExpireAtBrowserClose, SaveEvery                         bool
+	Errors                                                  map[string]string
 }
 
 func viewOf(v settings.Values, errs map[string]string) settingsView {
@@ -27,6 +26,8 @@ func viewOf(v settings.Values, errs map[string]string) settingsView {
 	return settingsView{
 		CookieAge:            strconv.FormatInt(int64(v.SessionCookieAge/time.Second), 10),
 		VisitInterval:        strconv.FormatInt(int64(v.VisitInterval/time.Second), 10),
+		IdleTimeout:          strconv.FormatInt(int64(v.SessionIdleTimeout/time.Second), 10),
+		AbsoluteLifetime:     strconv.FormatInt(int64(v.SessionAbsoluteLifetime/time.Second), 10),
 		ExpireAtBrowserClose: v.SessionExpireAtBrowserClose,
 		SaveEvery:            v.SessionSaveEveryRequest,
 		Errors:               errs,
@@ -67,6 +68,15 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 	if v.VisitInterval, ok = seconds(c.FormValue(settings.KeyVisitInterval)); !ok {
 		errs[settings.KeyVisitInterval] = "Enter a whole number of seconds."
 	}
+	for key, dst := range map[string]*time.Duration{
+		settings.KeySessionIdleTimeout: &v.SessionIdleTimeout, settings.KeySessionAbsoluteLifetime: &v.SessionAbsoluteLifetime,
+	} {
+		if raw := c.FormValue(key); raw != "" || c.Context().PostArgs().Has(key) {
+			if *dst, ok = seconds(raw); !ok {
+				errs[key] = "Enter a whole number of seconds (0 turns it off)."
+			}
+		}
+	}
 	v.SessionExpireAtBrowserClose = c.FormValue(settings.KeySessionExpireAtBrowserClose) == "on"
 	v.SessionSaveEveryRequest = c.FormValue(settings.KeySessionSaveEveryRequest) == "on"
 	if len(errs) == 0 {
@@ -78,6 +88,8 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		form := viewOf(v, errs)
 		form.CookieAge, form.VisitInterval = c.FormValue(settings.KeySessionCookieAge), c.FormValue(settings.KeyVisitInterval)
+		form.IdleTimeout = c.FormValue(settings.KeySessionIdleTimeout, form.IdleTimeout)
+		form.AbsoluteLifetime = c.FormValue(settings.KeySessionAbsoluteLifetime, form.AbsoluteLifetime)
 		data := settingsPage{base: adminBase(c, "Admin: settings", "settings"), Form: form,
 			Min: settings.MinCookieAge, Max: settings.MaxCookieAge}
 		return web.Render(c, fiber.StatusUnprocessableEntity, "admin/settings", data)
@@ -93,8 +105,7 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 func changes(old, v settings.Values) string {
 	var out []string
 	o, n := old.Rows(), v.Rows()
-	for _, k := range []string{settings.KeySessionCookieAge, settings.KeySessionExpireAtBrowserClose,
-		settings.KeySessionSaveEveryRequest, settings.KeyVisitInterval} {
+	for _, k := range settings.Keys {
 		if o[k] != n[k] {
 			out = append(out, fmt.Sprintf("%s %s → %s", k, o[k], n[k]))
 		}

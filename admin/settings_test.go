@@ -143,3 +143,37 @@ func TestSaveEveryRequestSlidesExpiry(t *testing.T) {
 		t.Error("the cookie was not re-sent with the full age")
 	}
 }
+
+func TestIdleTimeoutAndAbsoluteLifetime(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "lifeboss")
+	resetSettings(t, site)
+	staff.Get("/admin/settings")
+	form := settingsForm("1209600", "86400", false, false)
+	form.Set("session_idle_timeout", "299")
+	form.Set("session_absolute_lifetime", "60")
+	r := staff.Post("/admin/settings", form)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if d := doc(t, r); !d.Find("#session_idle_timeout").HasClass("is-invalid") || !d.Find("#session_absolute_lifetime").HasClass("is-invalid") {
+		t.Error("out-of-range lifetimes not refused next to their fields")
+	}
+	form.Set("session_idle_timeout", "600")
+	form.Set("session_absolute_lifetime", "7200")
+	wantStatus(t, staff.Post("/admin/settings", form), http.StatusSeeOther)
+
+	for name, column := range map[string]string{"idle": "last_seen", "absolute": "created_at"} {
+		t.Run(name, func(t *testing.T) {
+			v := site.NewClient(t)
+			v.Register("life-"+name, "long enough")
+			if whoami(t, v) == "" {
+				t.Fatal("not logged in")
+			}
+			key := v.Cookie(web.SessionCookie)
+			past := time.Now().Add(-3 * time.Hour).Unix() // past both limits, yet before the expiry
+			site.Store.DB().Exec("UPDATE sessions SET "+column+" = ? WHERE k = ?", past, key)
+			if who := whoami(t, v); who != "" {
+				t.Errorf("a session past its %s limit still logs in as %q", name, who)
+			}
+		})
+	}
+}

@@ -219,3 +219,26 @@ func retryDeadlock(ctx context.Context, f func() error) error {
 	}
 	return err
 }
+
+// StoredSession is a session row as the session layer loads it.
+type StoredSession struct {
+	Data      []byte
+	Expiry    int64
+	CreatedAt int64
+	LastSeen  int64
+}
+
+// LoadSession reads a session by key with its timestamps, in one query by
+// primary key. found is false when there is no such row.
+func (s *Store) LoadSession(ctx context.Context, key string) (StoredSession, bool, error) {
+	var rows []StoredSession
+	err := s.db.WithContext(ctx).Raw("SELECT v AS data, e AS expiry, created_at, last_seen FROM sessions WHERE k = ?", key).
+		Scan(&rows).Error
+	if err != nil {
+		return StoredSession{}, false, translate(err, "load session")
+	}
+	if len(rows) == 0 {
+		return StoredSession{}, false, nil
+	}
+	return rows[0], true, nil
+}

@@ -77,10 +77,13 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout},
-		Store:   store,
-		Secure:  cfg.SecureCookies,
-		Log:     log,
+		Storage: web.SessionStorage{Base: storage, Store: store, Timeout: storageTimeout, Lifetimes: func() web.Lifetimes {
+			v := live.Current()
+			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
+		}},
+		Store:  store,
+		Secure: cfg.SecureCookies,
+		Log:    log,
 		Policy: func() web.SessionPolicy {
 			v := live.Current()
 			return web.SessionPolicy{CookieAge: v.SessionCookieAge, ExpireAtBrowserClose: v.SessionExpireAtBrowserClose,

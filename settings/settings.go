@@ -23,7 +23,13 @@ const (
 	KeySessionExpireAtBrowserClose = "session_expire_at_browser_close"
 	KeySessionSaveEveryRequest     = "session_save_every_request"
 	KeyVisitInterval               = "visit_interval"
+	KeySessionIdleTimeout          = "session_idle_timeout"
+	KeySessionAbsoluteLifetime     = "session_absolute_lifetime"
 )
+
+// Keys lists every setting in the order pages show them.
+var Keys = []string{KeySessionCookieAge, KeySessionExpireAtBrowserClose, KeySessionSaveEveryRequest,
+	KeySessionIdleTimeout, KeySessionAbsoluteLifetime, KeyVisitInterval}
 
 // Bounds of the session cookie age, in seconds.
 const (
@@ -37,6 +43,11 @@ type Values struct {
 	SessionExpireAtBrowserClose bool
 	SessionSaveEveryRequest     bool
 	VisitInterval               time.Duration
+	// SessionIdleTimeout ends sessions unused for this long; 0 is off.
+	SessionIdleTimeout time.Duration
+	// SessionAbsoluteLifetime ends sessions this long after they began,
+	// however active; 0 is off.
+	SessionAbsoluteLifetime time.Duration
 }
 
 // Validate checks the values are within their bounds.
@@ -48,6 +59,12 @@ func (v Values) Validate() map[string]string {
 	if v.VisitInterval < 0 || v.VisitInterval > 10*365*24*time.Hour {
 		errs[KeyVisitInterval] = "Must be between 0 and 315360000 seconds."
 	}
+	if s := v.SessionIdleTimeout / time.Second; s != 0 && (s < 300 || s > MaxCookieAge) {
+		errs[KeySessionIdleTimeout] = fmt.Sprintf("Must be 0 (off) or between 300 and %d seconds.", MaxCookieAge)
+	}
+	if s := v.SessionAbsoluteLifetime / time.Second; s != 0 && (s < 3600 || s > 10*MaxCookieAge) {
+		errs[KeySessionAbsoluteLifetime] = fmt.Sprintf("Must be 0 (off) or between 3600 and %d seconds.", 10*MaxCookieAge)
+	}
 	return errs
 }
 
@@ -58,6 +75,8 @@ func (v Values) Rows() map[string]string {
 		KeySessionExpireAtBrowserClose: strconv.FormatBool(v.SessionExpireAtBrowserClose),
 		KeySessionSaveEveryRequest:     strconv.FormatBool(v.SessionSaveEveryRequest),
 		KeyVisitInterval:               strconv.FormatInt(int64(v.VisitInterval/time.Second), 10),
+		KeySessionIdleTimeout:          strconv.FormatInt(int64(v.SessionIdleTimeout/time.Second), 10),
+		KeySessionAbsoluteLifetime:     strconv.FormatInt(int64(v.SessionAbsoluteLifetime/time.Second), 10),
 	}
 }
 
@@ -88,6 +107,8 @@ func fromRows(rows map[string]string, defaults Values) (Values, error) {
 	}
 	seconds(KeySessionCookieAge, &v.SessionCookieAge)
 	seconds(KeyVisitInterval, &v.VisitInterval)
+	seconds(KeySessionIdleTimeout, &v.SessionIdleTimeout)
+	seconds(KeySessionAbsoluteLifetime, &v.SessionAbsoluteLifetime)
 	flag(KeySessionExpireAtBrowserClose, &v.SessionExpireAtBrowserClose)
 	flag(KeySessionSaveEveryRequest, &v.SessionSaveEveryRequest)
 	if len(v.Validate()) > 0 {

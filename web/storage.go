@@ -1,0 +1,94 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
+)
+
+// contextStorage is a fiber.Storage that also takes contexts, as
+// gofiber/storage/mysql does.
+type contextStorage interface {
+	fiber.Storage
+	SetWithContext(ctx context.Context, key string, val []byte, exp time.Duration) error
+	DeleteWithContext(ctx context.Context, key string) error
+}
+
+// Lifetimes are the server-side limits on a session's life besides its
+// expiry (OWASP ASVS 3.3.2); zero turns a limit off.
+type Lifetimes struct {
+	// Idle ends a session that has not been used for this long. Activity
+	// is recorded at most once a minute, so it is precise to a minute.
+	Idle time.Duration
+	// Absolute ends a session this long after it was created, however
+	// active it is.
+	Absolute time.Duration
+}
+
+// SessionStorage is the storage Fiber's session middleware reads through:
+// gofiber/storage/mysql for writes and deletes, and a read of our own that
+// also fetches the session's timestamps and enforces the idle and absolute
+// limits, so that a session past either loads as no session at all. Every
+// call gives up after Timeout: Fiber calls the storage without a context.
+type SessionStorage struct {
+	Base      contextStorage
+	Store     *models.Store
+	Lifetimes func() Lifetimes
+	Timeout   time.Duration
+}
+
+// Get returns a live session's data, or nil.
+func (s SessionStorage) Get(key string) ([]byte, error) {
+	if key == "" {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+	defer cancel()
+	row, found, err := s.Store.LoadSession(ctx, key)
+	if err != nil || !found {
+		return nil, err
+	}
+	now := time.Now()
+	if !s.live(row, now) {
+		return nil, nil
+	}
+	return row.Data, nil
+}
+
+func (s SessionStorage) live(row models.StoredSession, now time.Time) bool {
+	if row.Expiry != 0 && row.Expiry <= now.Unix() {
+		return false
+	}
+	lt := s.Lifetimes()
+	if lt.Idle > 0 && row.LastSeen > 0 && now.Sub(time.Unix(row.LastSeen, 0)) > lt.Idle {
+		return false
+	}
+	if lt.Absolute > 0 && row.CreatedAt > 0 && now.Sub(time.Unix(row.CreatedAt, 0)) > lt.Absolute {
+		return false
+	}
+	return true
+}
+
+// Set writes a key.
+func (s SessionStorage) Set(key string, val []byte, exp time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+	defer cancel()
+	return s.Base.SetWithContext(ctx, key, val, exp)
+}
+
+// Delete deletes a key.
+func (s SessionStorage) Delete(key string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+	defer cancel()
+	return s.Base.DeleteWithContext(ctx, key)
+}
+
+// Reset deletes every key.
+func (s SessionStorage) Reset() error { return s.Base.Reset() }
+
+// Close is a no-op: the storage shares the application's pool, which main
+// closes; gofiber/storage/mysql's Close would close that pool.
+func (s SessionStorage) Close() error { return nil }
