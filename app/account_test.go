@@ -143,3 +143,55 @@ func TestCSRFRequired(t *testing.T) {
 	r := c.Do(http.MethodPost, "/category/python/like", url.Values{}, http.Header{"X-CSRF-Token": {c.CSRF}, "HX-Request": {"true"}})
 	wantStatus(t, r, http.StatusOK)
 }
+
+func TestYourSessionsAndPasswordChange(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	here := site.NewClient(t)
+	here.Register("multi", "first password")
+	there := site.NewClient(t)
+	there.Login("multi", "first password")
+	third := site.NewClient(t)
+	third.Login("multi", "first password")
+	stranger := site.NewClient(t)
+	stranger.Register("stranger", "long enough")
+
+	r := here.Get("/account/sessions")
+	wantStatus(t, r, http.StatusOK)
+	rows := doc(t, r).Find("[data-testid=own-sessions] [data-hash]")
+	if rows.Length() != 3 || !strings.Contains(r.Body, "this session") {
+		t.Fatalf("listed %d sessions, want 3 with this one marked", rows.Length())
+	}
+	// Ending another user's session is refused and changes nothing.
+	strangerHash := web.KeyHash(stranger.Cookie(web.SessionCookie))
+	if r := here.Post("/account/sessions/"+strangerHash+"/end", nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("ending another user's session: %d, want 404", r.StatusCode)
+	}
+	if !strings.Contains(stranger.Get("/").Body, "Logged in as") {
+		t.Fatal("a user ended someone else's session")
+	}
+	// End one of my own.
+	wantStatus(t, here.Post("/account/sessions/"+web.KeyHash(there.Cookie(web.SessionCookie))+"/end", nil), http.StatusSeeOther)
+	if strings.Contains(there.Get("/").Body, "Logged in as") {
+		t.Error("the ended session is still logged in")
+	}
+
+	// Change the password, ending the other sessions.
+	here.Get("/account/password")
+	r = here.Post("/account/password", url.Values{"current": {"wrong"}, "password": {"second password"}, "password2": {"second password"}, "end_others": {"on"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	before := here.Cookie(web.SessionCookie)
+	r = here.Post("/account/password", url.Values{"current": {"first password"}, "password": {"second password"}, "password2": {"second password"}, "end_others": {"on"}})
+	wantStatus(t, r, http.StatusSeeOther)
+	if here.Cookie(web.SessionCookie) == before {
+		t.Error("changing the password must give this session a new key")
+	}
+	if strings.Contains(third.Get("/").Body, "Logged in as") {
+		t.Error("the other session survived the password change")
+	}
+	if !strings.Contains(here.Get("/").Body, "Logged in as") {
+		t.Error("this session was logged out by its own password change")
+	}
+	if r := third.Login("multi", "second password"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("login with the new password: %d", r.StatusCode)
+	}
+}

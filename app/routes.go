@@ -31,6 +31,8 @@ func (a *App) Routes(r fiber.Router) {
 	r.Post("/logout", a.logout)
 	r.Get("/restricted", web.RequireLogin, a.restricted)
 	r.Get("/account/sessions", web.RequireLogin, a.accountSessions)
+	r.Get("/account/password", web.RequireLogin, a.passwordForm)
+	r.Post("/account/password", web.RequireLogin, a.changePassword)
 	r.Post("/account/sessions/end-others", web.RequireLogin, a.endOtherSessions)
 	r.Post("/account/sessions/:hash/end", web.RequireLogin, a.endAccountSession)
 }

@@ -137,6 +137,11 @@ func validateAccount(errs fieldErrors, username, email, website, password, confi
 		}
 	}
 	errs.webURL("website", "The website", website)
+	validatePassword(errs, password, confirm)
+}
+
+// validatePassword checks a new password and its confirmation.
+func validatePassword(errs fieldErrors, password, confirm string) {
 	switch {
 	case len([]rune(password)) < models.MinPasswordLength:
 		errs["password"] = "The password needs at least 8 characters."
