@@ -27,16 +27,21 @@ import (
 // BodyLimit is the largest request body accepted; larger ones get 413.
 const BodyLimit = 64 * 1024
 
-// Time limits of a request's database work: pages answer within about two
-// seconds even when the database hangs; the admin's bulk actions get longer.
+// Time limits of a request's work: pages answer within about two seconds
+// even when the database hangs; forms get longer (bcrypt takes its time on
+// a busy machine), and the admin's bulk actions longer still.
 const (
 	pageTimeout  = 1500 * time.Millisecond
+	formTimeout  = 10 * time.Second
 	adminTimeout = time.Minute
 )
 
 func requestTimeout(c *fiber.Ctx) time.Duration {
-	if strings.HasPrefix(c.Path(), "/admin/") {
+	switch {
+	case strings.HasPrefix(c.Path(), "/admin/"):
 		return adminTimeout
+	case c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead:
+		return formTimeout
 	}
 	return pageTimeout
 }

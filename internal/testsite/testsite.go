@@ -18,6 +18,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,11 +97,36 @@ type Site struct {
 	URL    string
 	Server *server.Server
 	Store  *models.Store
+	errors *atomic.Int64
 }
 
-// Logger returns a logger that writes to the test log.
+// Errors counts what the server logged at error level (panics, 500s).
+func (s *Site) Errors() int64 { return s.errors.Load() }
+
+// Logger returns a logger that writes warnings and errors to the test log.
 func Logger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// countingHandler counts the error records that pass through it.
+type countingHandler struct {
+	slog.Handler
+	errors *atomic.Int64
+}
+
+func (h countingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		h.errors.Add(1)
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h countingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return countingHandler{h.Handler.WithAttrs(attrs), h.errors}
+}
+
+func (h countingHandler) WithGroup(name string) slog.Handler {
+	return countingHandler{h.Handler.WithGroup(name), h.errors}
 }
 
 type testWriter struct{ t testing.TB }
@@ -127,7 +153,8 @@ func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 		edit(&cfg)
 	}
 	ctx := context.Background()
-	log := Logger(t)
+	errCount := new(atomic.Int64)
+	log := slog.New(countingHandler{Logger(t).Handler(), errCount})
 	store, err := models.Open(ctx, cfg.DSN, cfg.DBWait, log)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +175,7 @@ func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 		_ = srv.Close(5 * time.Second)
 		_ = store.Close()
 	})
-	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store}
+	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store, errors: errCount}
 }
 
 // Client is a browser-like HTTP client: it keeps cookies, does not follow
