@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"bytes"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"net/url"
@@ -171,8 +169,8 @@ func isSensitive(key string) bool {
 
 // decodeData decodes a session's gob map into sorted rows.
 func decodeData(raw []byte) ([]dataRow, error) {
-	data := map[string]any{}
-	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&data); err != nil {
+	data, err := web.DecodeData(raw)
+	if err != nil {
 		return nil, err
 	}
 	rows := make([]dataRow, 0, len(data))

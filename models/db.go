@@ -141,14 +141,29 @@ func waitAndCreateDatabase(ctx context.Context, mc *mysqldriver.Config, wait tim
 	return nil
 }
 
-// newGormLogger logs GORM's errors and slow queries through slog.
+// newGormLogger logs GORM's errors and slow queries through slog, except
+// the errors the store expects and answers itself (a taken name, an
+// unavailable database, which the site reports as 503).
 func newGormLogger(log *slog.Logger) logger.Interface {
-	return logger.NewSlogLogger(log, logger.Config{
+	return quietLogger{logger.NewSlogLogger(log, logger.Config{
 		SlowThreshold:             500 * time.Millisecond,
 		LogLevel:                  logger.Warn,
 		IgnoreRecordNotFoundError: true,
 		ParameterizedQueries:      true,
-	})
+	})}
+}
+
+type quietLogger struct{ logger.Interface }
+
+func (q quietLogger) LogMode(level logger.LogLevel) logger.Interface {
+	return quietLogger{q.Interface.LogMode(level)}
+}
+
+func (q quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if isDuplicate(err) || IsUnavailable(err) || errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	q.Interface.Trace(ctx, begin, fc, err)
 }
 
 // translate maps GORM's errors onto this package's sentinels.

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
 )
 
 // Sentinel errors returned by the store; check them with errors.Is.
@@ -22,6 +23,12 @@ var (
 	// which of the two is not told.
 	ErrInvalidCredentials = errors.New("models: invalid user name or password")
 )
+
+// isDuplicate tells whether err is MySQL's duplicate key error.
+func isDuplicate(err error) bool {
+	var me *mysql.MySQLError
+	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &me) && me.Number == 1062)
+}
 
 // isLockConflict tells whether err is MySQL's deadlock or lock wait timeout.
 func isLockConflict(err error) bool {

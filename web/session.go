@@ -396,8 +396,8 @@ func (s *Session) insert(ctx context.Context, expires time.Time) error {
 
 // reapply runs the request's changes on the data as stored now.
 func (s *Session) reapply(old []byte) ([]byte, bool, error) {
-	data := Data{}
-	if err := gob.NewDecoder(bytes.NewReader(old)).Decode(&data); err != nil {
+	data, err := DecodeData(old)
+	if err != nil {
 		s.m.log.Warn("corrupt session data replaced on save", "session", KeyHash(s.key), "err", err.Error())
 		data = Data{}
 	}
@@ -460,6 +460,21 @@ func (s *Session) setCookie(value string, maxAge int) {
 		ck.MaxAge, ck.Expires = maxAge, time.Now().Add(time.Duration(maxAge)*time.Second)
 	}
 	s.c.Cookie(ck)
+}
+
+// DecodeData decodes a stored session as Fiber's session middleware
+// encodes it (a gob map). Corrupt bytes give an error, never a panic.
+func DecodeData(raw []byte) (data Data, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			data, err = nil, fmt.Errorf("web: decode session: %v", r)
+		}
+	}()
+	m := map[string]any{}
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("web: decode session: %w", err)
+	}
+	return Data(m), nil
 }
 
 // encode gob-encodes session data as Fiber's session middleware does, so

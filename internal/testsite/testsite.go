@@ -103,9 +103,15 @@ type Site struct {
 // Errors counts what the server logged at error level (panics, 500s).
 func (s *Site) Errors() int64 { return s.errors.Load() }
 
-// Logger returns a logger that writes warnings and errors to the test log.
+// Logger returns a logger that writes warnings and errors to the test log
+// (for a fuzz test, whose log cannot be written from inside its target, to
+// standard error).
 func Logger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var w io.Writer = testWriter{t}
+	if _, fuzz := t.(*testing.F); fuzz {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // countingHandler counts the error records that pass through it.

@@ -1,0 +1,59 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"rango/internal/testsite"
+	"rango/web"
+)
+
+// FuzzSiteInputs sends what a visitor can type or forge (cookie values,
+// form fields, slugs, page ids, admin filters) and expects no 5xx.
+func FuzzSiteInputs(f *testing.F) {
+	f.Add("garbage", "<b>x</b>", "python", "1", "active")
+	f.Add("", "' OR 1=1 --", "no-such", "-1", "expired")
+	f.Add("%%%", "\xff\xfe", "%ff", "99999999999999999999", "\x00")
+	f.Add(web.NewSessionKey(), "😀", "../..", "1e3", "1.0123456789abcdef")
+	site := testsite.Start(f, db, nil)
+	if _, err := site.Store.MakeStaff(f.Context(), "fuzzer", "long enough"); err != nil {
+		f.Fatal(err)
+	}
+	var mu sync.Mutex // one client, one input at a time
+	f.Fuzz(func(t *testing.T, cookie, field, slug, pageID, filter string) {
+		mu.Lock()
+		defer mu.Unlock()
+		c := site.NewClient(t)
+		c.Login("fuzzer", "long enough")
+		c.Get("/")
+		forged := http.Header{"Cookie": {"visits=" + url.QueryEscape(cookie) + "; last_visit=" + url.QueryEscape(cookie) +
+			"; cookie_consent=" + url.QueryEscape(cookie)}}
+		requests := []struct {
+			method, path string
+			form         url.Values
+			header       http.Header
+		}{
+			{"GET", "/", nil, forged},
+			{"GET", "/cookies", nil, forged},
+			{"GET", "/category/" + url.PathEscape(slug), nil, nil},
+			{"GET", "/goto?page_id=" + url.QueryEscape(pageID), nil, nil},
+			{"GET", "/search?q=" + url.QueryEscape(field), nil, nil},
+			{"GET", "/admin/sessions?status=" + url.QueryEscape(filter) + "&user=" + url.QueryEscape(field) +
+				"&q=" + url.QueryEscape(field) + "&after=" + url.QueryEscape(filter), nil, nil},
+			{"GET", "/admin/sessions/" + url.PathEscape(filter), nil, nil},
+			{"POST", "/add_category", url.Values{"name": {field}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/category/python/add_page", url.Values{"title": {field}, "url": {field}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/admin/settings", url.Values{"session_cookie_age": {pageID}, "visit_interval": {field}, "_csrf": {c.CSRF}}, nil},
+		}
+		for _, r := range requests {
+			resp := c.Do(r.method, r.path, r.form, r.header)
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s %s: %d", r.method, r.path, resp.StatusCode)
+			}
+		}
+		// Keep the settings sane for the next inputs.
+		site.Store.DB().Exec("DELETE FROM settings WHERE `key` != 'secret_key'")
+	})
+}
