@@ -373,3 +373,20 @@ func TestAuditTrail(t *testing.T) {
 		t.Error("a session key is in the audit trail in clear")
 	}
 }
+
+func TestAdminFormsNeedCSRF(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "csrfboss")
+	staff.Get("/admin/")
+	for _, path := range []string{"/admin/settings", "/admin/sessions/delete-selected", "/admin/sessions/delete-expired",
+		"/admin/sessions/delete-all", "/admin/sessions/0123456789abcdef/delete", "/admin/users/1/logout-everywhere"} {
+		r := staff.Do(http.MethodPost, path, url.Values{"confirm": {"clear"}}, nil)
+		wantStatus(t, r, http.StatusForbidden)
+		if !strings.Contains(r.Body, "CSRF") {
+			t.Errorf("%s: the 403 does not say what happened", path)
+		}
+	}
+	if whoami(t, staff) == "" {
+		t.Error("a refused request cleared the sessions")
+	}
+}

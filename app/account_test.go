@@ -129,7 +129,8 @@ func TestCSRFRequired(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
 	c.Register("csrfer", "long enough")
-	for _, path := range []string{"/add_category", "/category/python/like", "/logout", "/consent", "/category/python/add_page"} {
+	for _, path := range []string{"/add_category", "/category/python/like", "/category/python/unlike", "/logout", "/consent",
+		"/category/python/add_page", "/account/password", "/account/sessions/end-others", "/account/sessions/0123456789abcdef/end", "/login", "/register"} {
 		r := c.Do(http.MethodPost, path, url.Values{"name": {"Sneaky"}}, nil)
 		wantStatus(t, r, http.StatusForbidden)
 		if !strings.Contains(doc(t, r).Find("[data-testid=error-message]").Text(), "CSRF") {
@@ -137,6 +138,10 @@ func TestCSRFRequired(t *testing.T) {
 		}
 		r = c.Do(http.MethodPost, path, url.Values{"_csrf": {"forged.token"}}, nil)
 		wantStatus(t, r, http.StatusForbidden)
+	}
+	// The session is intact: none of the refused requests did anything.
+	if !strings.Contains(c.Get("/").Body, "Logged in as") {
+		t.Error("a request without a token logged the user out")
 	}
 	// htmx sends the token as a header.
 	c.Get("/category/python")
@@ -194,4 +199,18 @@ func TestYourSessionsAndPasswordChange(t *testing.T) {
 	if r := third.Login("multi", "second password"); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("login with the new password: %d", r.StatusCode)
 	}
+}
+
+func TestOversizedBodyAndFields(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	c.Register("bigbody", "long enough")
+	c.Get("/add_category")
+	r := c.Post("/add_category", url.Values{"name": {strings.Repeat("x", 70*1024)}})
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
+	if !strings.Contains(doc(t, r).Find("[data-testid=error-message]").Text(), "too large") {
+		t.Error("the 413 page does not say what happened")
+	}
+	r = c.Post("/add_category", url.Values{"name": {strings.Repeat("é", 200)}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
 }
