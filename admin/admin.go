@@ -66,5 +66,7 @@ type base struct {
 }
 
 func adminBase(c *fiber.Ctx, title, section string) base {
-	return base{Base: web.BaseOf(c, title, "admin"), Section: section}
+	b := base{Base: web.BaseOf(c, title, "admin"), Section: section}
+	b.Wide = true
+	return b
 }

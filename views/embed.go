@@ -18,11 +18,12 @@ var FS embed.FS
 // Funcs are the template functions the views use.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"since":    Since,
-		"until":    Until,
-		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 MST") },
-		"seconds":  func(d time.Duration) int64 { return int64(d / time.Second) },
-		"human":    HumanDuration,
+		"since":     Since,
+		"until":     Until,
+		"datetime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 MST") },
+		"shortdate": func(t time.Time) string { return t.UTC().Format("2 Jan 15:04") },
+		"seconds":   func(d time.Duration) int64 { return int64(d / time.Second) },
+		"human":     HumanDuration,
 	}
 }
 

@@ -33,6 +33,8 @@ type Base struct {
 	Flash string
 	// Path is the request path, for the consent form's way back.
 	Path string
+	// Wide gives the page a wider column, for the admin's tables.
+	Wide bool
 }
 
 // BaseOf returns the layout data of a page titled title.
