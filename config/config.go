@@ -55,6 +55,9 @@ type Config struct {
 	SessionCookieAge time.Duration
 	// SessionGCInterval is how often expired sessions are swept.
 	SessionGCInterval time.Duration
+	// SettingsRefresh is how often each instance re-reads the runtime
+	// settings from the database.
+	SettingsRefresh time.Duration
 	// SecretKey signs CSRF tokens and encrypts the client-side counter.
 	// Empty means: use the key stored in the database (made on first start).
 	SecretKey Secret
@@ -80,6 +83,7 @@ func Defaults() Config {
 		VisitInterval:     24 * time.Hour,
 		SessionCookieAge:  1209600 * time.Second,
 		SessionGCInterval: time.Minute,
+		SettingsRefresh:   2 * time.Second,
 	}
 }
 
@@ -124,6 +128,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	dur("RANGO_VISIT_INTERVAL", &c.VisitInterval)
 	dur("RANGO_SESSION_COOKIE_AGE", &c.SessionCookieAge)
 	dur("RANGO_SESSION_GC_INTERVAL", &c.SessionGCInterval)
+	dur("RANGO_SETTINGS_REFRESH", &c.SettingsRefresh)
 	if v := getenv("RANGO_SECRET_KEY"); v != "" {
 		c.SecretKey = Secret(v)
 	}
@@ -179,6 +184,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "Secure cookies and the __Host- session cookie, behind HTTPS (RANGO_SECURE_COOKIES)")
 	fs.Func("trusted-proxies", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (RANGO_TRUSTED_PROXIES)",
 		func(v string) error { c.TrustedProxies = splitList(v); return nil })
+	fs.Var(durationFlag{&c.SettingsRefresh}, "settings-refresh", "how often to re-read the live settings from the database (RANGO_SETTINGS_REFRESH)")
 	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
 	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
 	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
@@ -225,6 +231,9 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("config: trusted proxy %q is not an IP address or CIDR range", p))
 			}
 		}
+	}
+	if c.SettingsRefresh < 100*time.Millisecond {
+		errs = append(errs, errors.New("config: the settings refresh must be at least 100 ms"))
 	}
 	if c.SessionGCInterval < time.Second {
 		errs = append(errs, errors.New("config: the session GC interval must be at least 1 s"))

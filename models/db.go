@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
@@ -18,7 +19,8 @@ import (
 
 // Store runs Rango's queries on one GORM connection pool.
 type Store struct {
-	db *gorm.DB
+	db    *gorm.DB
+	trips *atomic.Int64
 }
 
 // NewStore wraps an open GORM database.
@@ -82,7 +84,13 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 	if err := waitAndCreateDatabase(ctx, mc, wait, log); err != nil {
 		return nil, err
 	}
-	db, err := gorm.Open(mysql.Open(dsn), &gorm.Config{
+	connector, err := mysqldriver.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("models: DSN: %w", err)
+	}
+	trips := new(atomic.Int64)
+	pool := sql.OpenDB(countingConnector{Connector: connector, n: trips})
+	db, err := gorm.Open(mysql.New(mysql.Config{Conn: pool}), &gorm.Config{
 		TranslateError: true,
 		Logger:         newGormLogger(log),
 		PrepareStmt:    false,
@@ -98,7 +106,9 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 	sqlDB.SetMaxIdleConns(64)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return NewStore(db), nil
+	store := NewStore(db)
+	store.trips = trips
+	return store, nil
 }
 
 // waitAndCreateDatabase connects to the server without a database until it

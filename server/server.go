@@ -20,10 +20,6 @@ import (
 	"rango/web"
 )
 
-// settingsRefresh is how often each instance re-reads the settings table,
-// so a change made on one instance is in force on all within this time.
-const settingsRefresh = 2 * time.Second
-
 // storageTimeout bounds each call Fiber's middleware makes to the storage.
 const storageTimeout = 1500 * time.Millisecond
 
@@ -94,7 +90,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout}})
 	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
-	go live.Watch(watchCtx, settingsRefresh)
+	go live.Watch(watchCtx, cfg.SettingsRefresh)
 	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
 }
 

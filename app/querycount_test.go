@@ -1,0 +1,89 @@
+package app_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"rango/config"
+	"rango/internal/testsite"
+	"rango/web"
+)
+
+// quietSite is a site whose background work (settings refresh, session
+// GC) stays out of the way, so that the round trips counted are the
+// requests' own.
+func quietSite(t *testing.T) *testsite.Site {
+	return testsite.Start(t, db, func(cfg *config.Config) {
+		cfg.SettingsRefresh = time.Hour
+		cfg.SessionGCInterval = time.Hour
+	})
+}
+
+// trips sends one request and returns the database round trips it cost.
+func trips(t *testing.T, site *testsite.Site, c *testsite.Client, method, path string) int64 {
+	t.Helper()
+	before := site.Store.RoundTrips()
+	var r *testsite.Response
+	if method == http.MethodPost {
+		r = c.Post(path, nil)
+	} else {
+		r = c.Get(path)
+	}
+	if r.StatusCode >= 400 {
+		t.Fatalf("%s %s: %d", method, path, r.StatusCode)
+	}
+	return site.Store.RoundTrips() - before
+}
+
+// TestQueriesPerRequest pins the number of database round trips of each
+// kind of request, so that an added query (an N+1, a session write on a
+// page view) fails CI.
+func TestQueriesPerRequest(t *testing.T) {
+	site := quietSite(t)
+	newcomer := site.NewClient(t)
+	if n := trips(t, site, newcomer, http.MethodGet, "/"); n != 3 {
+		t.Errorf("first visit to /: %d round trips, want 3 (top categories, top pages, one session insert)", n)
+	}
+	for _, tc := range []struct {
+		path string
+		want int64
+		what string
+	}{
+		{"/", 3, "session read, top categories, top pages"},
+		{"/about", 1, "session read"},
+		{"/category/python", 3, "session read, category, its pages"},
+		{"/search?q=P", 2, "session read, suggestions"},
+		{"/login", 1, "session read"},
+		{"/static/css/rango.css", 0, "none"},
+		{"/livez", 0, "none"},
+	} {
+		if n := trips(t, site, newcomer, http.MethodGet, tc.path); n != tc.want {
+			t.Errorf("returning visitor, %s: %d round trips, want %d (%s)", tc.path, n, tc.want, tc.what)
+		}
+	}
+	anonymous := site.NewClient(t)
+	if n := trips(t, site, anonymous, http.MethodGet, "/category/python"); n != 2 {
+		t.Errorf("cookie-less visitor, /category/python: %d round trips, want 2 (no session read)", n)
+	}
+
+	member := site.NewClient(t)
+	member.Register("counted", "long enough")
+	member.Get("/")
+	for _, tc := range []struct {
+		method, path string
+		want         int64
+		what         string
+	}{
+		{"GET", "/", 3, "session read, top categories, top pages"},
+		{"GET", "/category/python", 4, "session read, category, its pages, liked?"},
+		{"POST", "/category/python/like", 7, "session read, category, begin, lock, insert like, update count, commit; no session write"},
+	} {
+		if n := trips(t, site, member, tc.method, tc.path); n != tc.want {
+			t.Errorf("logged in, %s %s: %d round trips, want %d (%s)", tc.method, tc.path, n, tc.want, tc.what)
+		}
+	}
+	if key := member.Cookie(web.SessionCookie); key == "" {
+		t.Fatal("no session")
+	}
+}
