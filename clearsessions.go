@@ -22,11 +22,14 @@ func clearSessions(ctx context.Context, store *models.Store, out io.Writer) erro
 	if f, ok := out.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
-	progress := func(n int64) {
+	var slowest time.Duration
+	progress := func(n int64, took time.Duration) {
+		slowest = max(slowest, took)
 		if tty {
 			fmt.Fprintf(out, "\rdeleting expired sessions: %d", n)
 		}
 	}
+	start := time.Now()
 	n, err := store.DeleteExpiredSessions(ctx, time.Now(), clearBatch, progress)
 	if tty && n > 0 {
 		fmt.Fprintln(out)
@@ -35,5 +38,8 @@ func clearSessions(ctx context.Context, store *models.Store, out io.Writer) erro
 		return fmt.Errorf("clearsessions: after deleting %d: %w", n, err)
 	}
 	fmt.Fprintf(out, "deleted %d expired sessions\n", n)
+	if n > 0 {
+		fmt.Fprintf(out, "took %s; slowest batch of %d: %s\n", time.Since(start).Round(time.Millisecond), clearBatch, slowest.Round(time.Millisecond))
+	}
 	return nil
 }

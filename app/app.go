@@ -60,6 +60,9 @@ type Deps struct {
 	Proxies web.Proxies
 	// LimiterStorage keeps login attempt counts, shared by all instances.
 	LimiterStorage fiber.Storage
+	// PageCacheTTL is how long the lists every visitor sees alike are
+	// kept in memory; 0 turns the cache off.
+	PageCacheTTL time.Duration
 }
 
 // App holds the site's dependencies; its methods are the handlers.
@@ -71,6 +74,7 @@ type App struct {
 	cookieKey string
 	secure    bool
 	limits    fiber.Storage
+	cache     *pageCache
 }
 
 // DeriveKey derives a purpose-specific key from the site's secret key.
@@ -91,7 +95,7 @@ func NewFiber(d Deps) *fiber.App {
 		BodyLimit:      BodyLimit,
 		ReadBufferSize: 16 * 1024, // request line and headers, cookies included
 
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
@@ -120,6 +124,7 @@ func New(d Deps) (*fiber.App, *App) {
 		cookieKey: base64.StdEncoding.EncodeToString(DeriveKey(d.SecretKey, "client-cookies")),
 		secure:    d.SecureCookies,
 		limits:    d.LimiterStorage,
+		cache:     newPageCache(d.PageCacheTTL),
 	}
 	f := NewFiber(d)
 	a.Routes(f)

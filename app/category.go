@@ -18,30 +18,46 @@ type categoryPage struct {
 	Like     likeButton
 }
 
-// categoryBySlug loads the category named in the URL, or answers 404.
-func (a *App) categoryBySlug(c *fiber.Ctx) (models.Category, error) {
+// errNoCategory answers a slug that names no category.
+var errNoCategory = web.NewError(fiber.StatusNotFound, "There is no category at this address.")
+
+// slugOf reads the slug in the URL.
+func slugOf(c *fiber.Ctx) (string, error) {
 	slug, err := url.PathUnescape(c.Params("slug"))
 	if err != nil || len(slug) > 160 {
-		return models.Category{}, web.NewError(fiber.StatusNotFound, "There is no category at this address.")
+		return "", errNoCategory
+	}
+	return slug, nil
+}
+
+// categoryBySlug loads the category named in the URL, or answers 404.
+func (a *App) categoryBySlug(c *fiber.Ctx) (models.Category, error) {
+	slug, err := slugOf(c)
+	if err != nil {
+		return models.Category{}, err
 	}
 	cat, err := a.store.CategoryBySlug(c.UserContext(), slug)
 	if errors.Is(err, models.ErrNotFound) {
-		return cat, web.NewError(fiber.StatusNotFound, "There is no category at this address.")
+		return cat, errNoCategory
 	}
 	return cat, err
 }
 
 // showCategory lists a category's pages.
 func (a *App) showCategory(c *fiber.Ctx) error {
-	cat, err := a.categoryBySlug(c)
+	slug, err := slugOf(c)
 	if err != nil {
 		return err
 	}
-	pages, err := a.store.PagesByCategory(c.UserContext(), cat.ID)
+	found, err := a.categoryWithPages(c.UserContext(), slug)
+	if errors.Is(err, models.ErrNotFound) {
+		return errNoCategory
+	}
 	if err != nil {
 		return err
 	}
-	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, Pages: pages}
+	cat := found.Category
+	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, Pages: found.Pages}
 	data.Like = likeButton{Category: cat, CSRFToken: data.CSRFToken, LoggedIn: data.User != nil}
 	if data.User != nil {
 		if data.Like.Liked, err = a.store.HasLiked(c.UserContext(), data.User.ID, cat.ID); err != nil {
@@ -80,6 +96,7 @@ func (a *App) changeLike(c *fiber.Ctx, like bool) error {
 	if cat.Likes, err = change(c.UserContext(), user.ID, cat.ID); err != nil {
 		return err
 	}
+	a.cache.forget()
 	if !web.IsHTMX(c) {
 		return c.Redirect("/category/"+cat.Slug, fiber.StatusSeeOther)
 	}
@@ -108,6 +125,7 @@ func (a *App) addCategory(c *fiber.Ctx) error {
 		cat, err := a.store.CreateCategory(c.UserContext(), name)
 		switch {
 		case err == nil:
+			a.cache.forget()
 			web.SetFlash(c, "cat_added")
 			return web.Redirect(c, "/category/"+cat.Slug)
 		case errors.Is(err, models.ErrDuplicate):
@@ -151,6 +169,7 @@ func (a *App) addPage(c *fiber.Ctx) error {
 		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, title, link); err != nil {
 			return err
 		}
+		a.cache.forget()
 		web.SetFlash(c, "page_added")
 		return web.Redirect(c, "/category/"+cat.Slug)
 	}

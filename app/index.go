@@ -29,11 +29,11 @@ func (a *App) index(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	cats, err := a.store.TopCategories(ctx, 5)
+	cats, err := a.topCategories(ctx)
 	if err != nil {
 		return err
 	}
-	pages, err := a.store.TopPages(ctx, 5)
+	pages, err := a.topPages(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,10 +13,11 @@ import (
 // quietSite is a site whose background work (settings refresh, session
 // GC) stays out of the way, so that the round trips counted are the
 // requests' own.
-func quietSite(t *testing.T) *testsite.Site {
+func quietSite(t *testing.T, pageCache time.Duration) *testsite.Site {
 	return testsite.Start(t, db, func(cfg *config.Config) {
 		cfg.SettingsRefresh = time.Hour
 		cfg.SessionGCInterval = time.Hour
+		cfg.PageCacheTTL = pageCache
 	})
 }
 
@@ -37,10 +38,10 @@ func trips(t *testing.T, site *testsite.Site, c *testsite.Client, method, path s
 }
 
 // TestQueriesPerRequest pins the number of database round trips of each
-// kind of request, so that an added query (an N+1, a session write on a
-// page view) fails CI.
+// kind of request, with the page cache off, so that an added query (an
+// N+1, a session write on a page view) fails CI.
 func TestQueriesPerRequest(t *testing.T) {
-	site := quietSite(t)
+	site := quietSite(t, 0)
 	newcomer := site.NewClient(t)
 	if n := trips(t, site, newcomer, http.MethodGet, "/"); n != 3 {
 		t.Errorf("first visit to /: %d round trips, want 3 (top categories, top pages, one session insert)", n)
@@ -85,5 +86,37 @@ func TestQueriesPerRequest(t *testing.T) {
 	}
 	if key := member.Cookie(web.SessionCookie); key == "" {
 		t.Fatal("no session")
+	}
+}
+
+// TestQueriesPerRequestWithPageCache: with the page cache on (the default),
+// a returning visitor's page view costs the session read alone.
+func TestQueriesPerRequestWithPageCache(t *testing.T) {
+	site := quietSite(t, time.Minute)
+	visitor := site.NewClient(t)
+	for _, path := range []string{"/", "/category/python", "/about"} {
+		visitor.Get(path) // fills the cache
+	}
+	for _, tc := range []struct {
+		path string
+		want int64
+	}{{"/", 1}, {"/about", 1}, {"/category/python", 1}, {"/category/django", 3}, {"/category/django", 1}} {
+		if n := trips(t, site, visitor, http.MethodGet, tc.path); n != tc.want {
+			t.Errorf("returning visitor, %s: %d round trips, want %d", tc.path, n, tc.want)
+		}
+	}
+	if n := trips(t, site, site.NewClient(t), http.MethodGet, "/category/python"); n != 0 {
+		t.Errorf("cookie-less visitor, cached category: %d round trips, want 0", n)
+	}
+	member := site.NewClient(t)
+	member.Register("cachedmember", "long enough")
+	before := likeCount(t, member.Get("/category/python").Body)
+	if n := trips(t, site, member, http.MethodGet, "/category/python"); n != 2 {
+		t.Errorf("logged in, cached category: %d round trips, want 2 (session read, liked?)", n)
+	}
+	// A change on this instance shows at once.
+	member.Post("/category/python/like", nil)
+	if got, want := likeCount(t, member.Get("/category/python").Body), before; got == want {
+		t.Errorf("after a like the cached page still shows %s likes", got)
 	}
 }

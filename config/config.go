@@ -55,6 +55,9 @@ type Config struct {
 	SessionCookieAge time.Duration
 	// SessionGCInterval is how often expired sessions are swept.
 	SessionGCInterval time.Duration
+	// PageCacheTTL is how long each instance keeps the lists all visitors
+	// see alike (top categories and pages, a category's pages); 0 is off.
+	PageCacheTTL time.Duration
 	// SettingsRefresh is how often each instance re-reads the runtime
 	// settings from the database.
 	SettingsRefresh time.Duration
@@ -84,6 +87,7 @@ func Defaults() Config {
 		SessionCookieAge:  1209600 * time.Second,
 		SessionGCInterval: time.Minute,
 		SettingsRefresh:   2 * time.Second,
+		PageCacheTTL:      time.Second,
 	}
 }
 
@@ -129,6 +133,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	dur("RANGO_SESSION_COOKIE_AGE", &c.SessionCookieAge)
 	dur("RANGO_SESSION_GC_INTERVAL", &c.SessionGCInterval)
 	dur("RANGO_SETTINGS_REFRESH", &c.SettingsRefresh)
+	dur("RANGO_PAGE_CACHE", &c.PageCacheTTL)
 	if v := getenv("RANGO_SECRET_KEY"); v != "" {
 		c.SecretKey = Secret(v)
 	}
@@ -185,6 +190,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs.Func("trusted-proxies", "comma-separated IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (RANGO_TRUSTED_PROXIES)",
 		func(v string) error { c.TrustedProxies = splitList(v); return nil })
 	fs.Var(durationFlag{&c.SettingsRefresh}, "settings-refresh", "how often to re-read the live settings from the database (RANGO_SETTINGS_REFRESH)")
+	fs.Var(durationFlag{&c.PageCacheTTL}, "page-cache", "how long to keep the lists all visitors see alike, e.g. 1s; 0 turns it off (RANGO_PAGE_CACHE)")
 	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
 	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
 	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
@@ -231,6 +237,9 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("config: trusted proxy %q is not an IP address or CIDR range", p))
 			}
 		}
+	}
+	if c.PageCacheTTL < 0 || c.PageCacheTTL > time.Minute {
+		errs = append(errs, errors.New("config: the page cache TTL must be between 0 and 60 s"))
 	}
 	if c.SettingsRefresh < 100*time.Millisecond {
 		errs = append(errs, errors.New("config: the settings refresh must be at least 100 ms"))

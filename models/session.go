@@ -178,12 +178,14 @@ func (s *Store) SessionExpiry(ctx context.Context, key string) (time.Time, error
 
 // DeleteExpiredSessions deletes the sessions that expired before now in
 // batches of batch rows, so that no statement holds its locks for long, and
-// calls progress with the running total after each batch. A deadlock with a
-// concurrent cleanup (another host running it too) is retried.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, batch int, progress func(int64)) (int64, error) {
+// calls progress with the running total and the batch's duration after
+// each batch. A deadlock with a concurrent cleanup (another host running it
+// too) is retried.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, batch int, progress func(int64, time.Duration)) (int64, error) {
 	var total int64
 	for {
 		var n int64
+		start := time.Now()
 		err := retryDeadlock(ctx, func() error {
 			res := s.db.WithContext(ctx).Exec(
 				"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", now.Unix(), batch)
@@ -195,7 +197,7 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, batch 
 		}
 		total += n
 		if progress != nil && n > 0 {
-			progress(total)
+			progress(total, time.Since(start))
 		}
 		if n < int64(batch) {
 			return total, nil

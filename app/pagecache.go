@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/sync/singleflight"
+
+	"rango/models"
+)
+
+// pageCache keeps what every visitor's page shows alike (the top lists, a
+// category with its pages) for a short time, so that a returning visitor's
+// page view costs one database round trip: the session read. It is a
+// cache, not state: each instance fills its own, this instance forgets an
+// entry as soon as it changes it, and other instances show the change
+// within the TTL. A zero TTL turns it off.
+type pageCache struct {
+	ttl     time.Duration
+	entries *expirable.LRU[string, any]
+	loads   singleflight.Group
+}
+
+// pageCacheSize bounds the entries: the top lists and the categories.
+const pageCacheSize = 4096
+
+func newPageCache(ttl time.Duration) *pageCache {
+	c := &pageCache{ttl: ttl}
+	if ttl > 0 {
+		c.entries = expirable.NewLRU[string, any](pageCacheSize, nil, ttl)
+	}
+	return c
+}
+
+// get returns the cached value under key, or loads it (once, however many
+// requests ask at the same moment) and caches it.
+func get[T any](c *pageCache, key string, load func() (T, error)) (T, error) {
+	if c.entries == nil {
+		return load()
+	}
+	if v, ok := c.entries.Get(key); ok {
+		return v.(T), nil
+	}
+	v, err, _ := c.loads.Do(key, func() (any, error) {
+		v, err := load()
+		if err == nil {
+			c.entries.Add(key, v)
+		}
+		return v, err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// forget drops everything, after this instance changed what pages show.
+func (c *pageCache) forget() {
+	if c.entries != nil {
+		c.entries.Purge()
+	}
+}
+
+// categoryPageData is a category with its pages.
+type categoryPageData struct {
+	Category models.Category
+	Pages    []models.Page
+}
+
+func (a *App) topCategories(ctx context.Context) ([]models.Category, error) {
+	return get(a.cache, "top-categories", func() ([]models.Category, error) { return a.store.TopCategories(ctx, 5) })
+}
+
+func (a *App) topPages(ctx context.Context) ([]models.Page, error) {
+	return get(a.cache, "top-pages", func() ([]models.Page, error) { return a.store.TopPages(ctx, 5) })
+}
+
+func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageData, error) {
+	return get(a.cache, "category:"+slug, func() (categoryPageData, error) {
+		cat, err := a.store.CategoryBySlug(ctx, slug)
+		if err != nil {
+			return categoryPageData{}, err
+		}
+		pages, err := a.store.PagesByCategory(ctx, cat.ID)
+		return categoryPageData{Category: cat, Pages: pages}, err
+	})
+}
