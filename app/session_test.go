@@ -287,3 +287,21 @@ func TestCookiesPageShowsSession(t *testing.T) {
 		t.Errorf("expires = %q, want in 2 weeks", d.Find("[data-testid=expires]").Text())
 	}
 }
+
+func TestSweeperDeletesExpiredSessions(t *testing.T) {
+	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.SessionGCInterval = time.Second })
+	expired, live := web.NewSessionKey(), web.NewSessionKey()
+	storeSession(t, site, expired, map[string]any{"visits": 1})
+	storeSession(t, site, live, map[string]any{"visits": 1})
+	site.Store.DB().Exec("UPDATE sessions SET e = ? WHERE k = ?", time.Now().Add(-time.Minute).Unix(), expired)
+	deadline := time.Now().Add(5 * time.Second)
+	for rowExists(t, site, expired) {
+		if time.Now().After(deadline) {
+			t.Fatal("the expired session was not swept within 5 s at a 1 s interval")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !rowExists(t, site, live) {
+		t.Error("the sweeper deleted a live session")
+	}
+}

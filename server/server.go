@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	// The table exists (models.Migrate made it), so New only checks it;
 	// it must get the already-open pool: on its own it would open one with
 	// a one-second connection lifetime, and panic if the database is down.
-	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: cfg.SessionGCInterval})
+	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: storageGCOff})
 	limits := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
 	proxies, err := web.NewProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -92,6 +92,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
+	go sweep(watchCtx, store, cfg.SessionGCInterval, log)
 	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
 }
 

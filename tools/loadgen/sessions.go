@@ -74,7 +74,7 @@ func insertSessions(db *sql.DB, n int, expiredShare float64, users int) error {
 			args = append(args, randomKey(), sessionValue(uid), e, user, fmt.Sprintf("10.%d.%d.%d", j>>16&255, j>>8&255, j&255),
 				"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", created, created+int64(j%3600))
 		}
-		if _, err := db.Exec(sb.String(), args...); err != nil {
+		if err := execRetry(db, sb.String(), args...); err != nil {
 			return fmt.Errorf("insert sessions: %w", err)
 		}
 		done += size
@@ -104,6 +104,19 @@ func insertUsers(db *sql.DB, n int) error {
 		done += size
 	}
 	return nil
+}
+
+// execRetry runs a statement, again after a deadlock with the server's
+// session sweeper.
+func execRetry(db *sql.DB, q string, args ...any) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if _, err = db.Exec(q, args...); err == nil || !strings.Contains(err.Error(), "1213") {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
 }
 
 // staffClient logs in as a staff user made with -createadmin.

@@ -1,0 +1,40 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"rango/models"
+)
+
+// storageGCOff is the garbage-collection interval given to
+// gofiber/storage/mysql: in effect never. Its collector deletes every
+// expired row in one statement, which after a backlog (a long outage, a
+// bulk import) would hold locks for seconds; sweep does the same work in
+// small batches instead.
+const storageGCOff = 365 * 24 * time.Hour
+
+// sweepBatch is how many rows one DELETE of the sweeper removes at most.
+const sweepBatch = 1000
+
+// sweep deletes expired sessions every interval, with jitter so that
+// several instances do not sweep in step, until ctx ends.
+func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger) {
+	for {
+		wait := interval + time.Duration(rand.Int64N(int64(interval)/5+1)) - interval/10
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		n, err := store.DeleteExpiredSessions(ctx, time.Now(), sweepBatch, nil)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("sweeping expired sessions failed", "deleted", n, "err", err.Error())
+		case n > 0:
+			log.Info("swept expired sessions", "deleted", n)
+		}
+	}
+}
