@@ -27,16 +27,18 @@ type Handler struct {
 	log      *slog.Logger
 	store    *models.Store
 	settings *settings.Live
+	stats    *statsCache
 }
 
 // New returns the admin panel's handler.
 func New(d Deps) *Handler {
-	return &Handler{log: d.Log, store: d.Store, settings: d.Settings}
+	return &Handler{log: d.Log, store: d.Store, settings: d.Settings, stats: &statsCache{store: d.Store, log: d.Log}}
 }
 
 // Register adds the admin routes to r (mounted at /admin).
 func (h *Handler) Register(r fiber.Router) {
 	r.Get("/", h.dashboard)
+	r.Get("/stats", h.dashboardStats)
 	r.Get("/sessions", h.listSessions)
 	r.Post("/sessions/delete-selected", h.deleteSelected)
 	r.Post("/sessions/delete-expired", h.deleteExpired)
@@ -50,7 +52,9 @@ func (h *Handler) Register(r fiber.Router) {
 }
 
 // record writes an audit entry for an action of the current staff user.
+// Every action changes the sessions, so the dashboard counts again.
 func (h *Handler) record(c *fiber.Ctx, action, target string, rows int64) error {
+	h.stats.forget()
 	u, err := web.UserOf(c)
 	if err != nil || u == nil {
 		return err

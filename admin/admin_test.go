@@ -390,3 +390,38 @@ func TestAdminFormsNeedCSRF(t *testing.T) {
 		t.Error("a refused request cleared the sessions")
 	}
 }
+
+func TestDashboardCounts(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "countboss")
+	site.NewClient(t).Get("/about") // an anonymous session
+	addSessions(t, site, 4, nil, "10.0.0.9", true)
+	wantStatus(t, staff.Get("/admin/"), http.StatusOK)
+	var d *goquery.Document
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := staff.Get("/admin/stats")
+		wantStatus(t, r, http.StatusOK)
+		if d = doc(t, r); d.Find("[data-testid=active]").Length() == 1 {
+			break
+		}
+		if !strings.Contains(r.Body, "Counting") {
+			t.Fatalf("neither counts nor 'Counting':\n%s", r.Body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no counts within 10 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var active, expired, anon int64
+	now := time.Now().Unix()
+	site.Store.DB().Raw("SELECT SUM(e > ?), SUM(e <= ?), SUM(e > ? AND user_id IS NULL) FROM sessions", now, now, now).Row().Scan(&active, &expired, &anon)
+	num := func(id string) string { return strings.TrimSpace(d.Find("[data-testid=" + id + "]").Text()) }
+	if num("active") != fmt.Sprint(active) || num("expired") != fmt.Sprint(expired) || num("anonymous") != fmt.Sprint(anon) {
+		t.Errorf("dashboard shows active %s expired %s anonymous %s; database has %d, %d, %d",
+			num("active"), num("expired"), num("anonymous"), active, expired, anon)
+	}
+	if d.Find("svg.rango-chart rect.bar").Length() != 14 {
+		t.Error("the chart does not have 14 days")
+	}
+}

@@ -19,12 +19,29 @@ type bar struct {
 	Label, Date          string
 }
 
+// statsView is the data of the admin_stats partial: the counts, or nil
+// while the first count runs.
+type statsView struct {
+	Stats    *models.SessionStats
+	At       time.Time
+	Bars     []bar
+	MaxCount int64
+}
+
+func (h *Handler) statsView() statsView {
+	snap := h.stats.get()
+	if snap == nil {
+		return statsView{}
+	}
+	v := statsView{Stats: &snap.Stats, At: snap.At}
+	v.Bars, v.MaxCount = chart(snap.Stats.PerDay)
+	return v
+}
+
 // dashboardPage is the data of admin/dashboard.
 type dashboardPage struct {
 	base
-	Stats    models.SessionStats
-	Bars     []bar
-	MaxCount int64
+	Counts   statsView
 	Settings settingsView
 }
 
@@ -49,13 +66,16 @@ func chart(days []models.DayCount) ([]bar, int64) {
 	return bars, max
 }
 
+// dashboard answers at once with the latest counts; a count older than
+// statsAge is redone in the background.
 func (h *Handler) dashboard(c *fiber.Ctx) error {
-	stats, err := h.store.Stats(c.UserContext(), time.Now(), chartDays)
-	if err != nil {
-		return err
-	}
-	data := dashboardPage{base: adminBase(c, "Admin: sessions at a glance", "dashboard"), Stats: stats,
+	data := dashboardPage{base: adminBase(c, "Admin: sessions at a glance", "dashboard"), Counts: h.statsView(),
 		Settings: viewOf(h.settings.Current(), nil)}
-	data.Bars, data.MaxCount = chart(stats.PerDay)
 	return web.Render(c, fiber.StatusOK, "admin/dashboard", data)
+}
+
+// dashboardStats is the counts alone, which the dashboard polls with htmx
+// until the first count is done.
+func (h *Handler) dashboardStats(c *fiber.Ctx) error {
+	return web.RenderPartial(c, fiber.StatusOK, "admin_stats", h.statsView())
 }

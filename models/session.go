@@ -31,8 +31,8 @@ var sessionColumns = []struct{ name, ddl string }{
 var sessionIndexes = []struct{ name, columns string }{
 	{"sessions_e", "(e)"},
 	{"sessions_last_seen", "(last_seen, kh)"},
-	{"sessions_user", "(user_id, last_seen)"},
-	{"sessions_ip", "(ip)"},
+	{"sessions_user_seen", "(user_id, last_seen, kh)"},
+	{"sessions_ip_seen", "(ip, last_seen, kh)"},
 	{"sessions_created", "(created_at)"},
 	{"sessions_kh", "(kh)"},
 }
@@ -68,6 +68,13 @@ func (s *Store) migrateSessions(ctx context.Context) error {
 	haveIdx := map[string]bool{}
 	for _, i := range idx {
 		haveIdx[strings.ToLower(i)] = true
+	}
+	for _, old := range []string{"sessions_user", "sessions_ip"} { // superseded by covering ones
+		if haveIdx[old] {
+			if err := db.Exec("DROP INDEX " + old + " ON sessions").Error; err != nil {
+				return fmt.Errorf("drop index %s: %w", old, err)
+			}
+		}
 	}
 	for _, i := range sessionIndexes {
 		if !haveIdx[i.name] {

@@ -44,9 +44,30 @@ type SessionFilter struct {
 	Status string
 	// UserID keeps one user's sessions when not 0.
 	UserID uint64
-	// Search matches a user name (prefix) or an IP address (prefix).
+	// Search matches the start of an IP address when it looks like one
+	// (digits, dots, colons), otherwise the start of a user name.
 	Search string
 }
+
+// ipLike tells whether a search looks like the start of an IP address.
+func ipLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9') && r != '.' && r != ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// sparseMatches is below how many matching sessions a search reads them
+// through the IP or user index and sorts them, rather than walking the
+// whole table by activity until a page is full. MySQL and MariaDB pick the
+// walk whatever the numbers, which takes seconds over a million rows when
+// the matches are few.
+const sparseMatches = 20000
 
 // SessionCursor is a keyset position in the list, ordered by last activity
 // then hash, newest first.
@@ -77,16 +98,54 @@ func (f SessionFilter) apply(q *gorm.DB, now int64) *gorm.DB {
 	}
 	if f.Search != "" {
 		like := escapeLike(f.Search) + "%"
-		q = q.Where("(s.ip LIKE ? OR s.user_id IN (SELECT id FROM users WHERE username LIKE ?))", like, like)
+		if ipLike(f.Search) {
+			q = q.Where("s.ip LIKE ?", like)
+		} else {
+			q = q.Where("s.user_id IN (SELECT id FROM users WHERE username LIKE ?)", like)
+		}
 	}
 	return q
+}
+
+// index picks the index a filtered list reads: the IP or user index when
+// the matches are few (counted, up to sparseMatches, on that index alone),
+// the activity index otherwise.
+func (s *Store) index(ctx context.Context, f SessionFilter) (string, error) {
+	var name, where string
+	var arg any
+	switch {
+	case f.Search != "" && ipLike(f.Search):
+		name, where, arg = "sessions_ip_seen", "ip LIKE ?", escapeLike(f.Search)+"%"
+	case f.Search != "":
+		name, where, arg = "sessions_user_seen", "user_id IN (SELECT id FROM users WHERE username LIKE ?)", escapeLike(f.Search)+"%"
+	default:
+		return "", nil
+	}
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM (SELECT 1 FROM sessions FORCE INDEX ("+name+") WHERE "+where+" LIMIT ?) AS m",
+		arg, sparseMatches).Row().Scan(&n)
+	if err != nil {
+		return "", translate(err, "count matches")
+	}
+	if n >= sparseMatches {
+		return "", nil
+	}
+	return name, nil
 }
 
 // ListSessions returns up to limit sessions after (or, with before, ahead
 // of) the cursor, newest activity first.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, at *SessionCursor, before bool, limit int) (SessionPage, error) {
 	now := time.Now().Unix()
-	q := f.apply(s.db.WithContext(ctx).Table("sessions AS s").Select(sessionListColumns).
+	table := "sessions AS s"
+	if f.UserID != 0 {
+		table = "sessions AS s FORCE INDEX (sessions_user_seen)"
+	} else if idx, err := s.index(ctx, f); err != nil {
+		return SessionPage{}, err
+	} else if idx != "" {
+		table = "sessions AS s FORCE INDEX (" + idx + ")"
+	}
+	q := f.apply(s.db.WithContext(ctx).Table(table).Select(sessionListColumns).
 		Joins("LEFT JOIN users u ON u.id = s.user_id"), now)
 	order := "s.last_seen DESC, s.kh DESC"
 	if at != nil {

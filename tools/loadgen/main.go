@@ -45,7 +45,6 @@ type options struct {
 	fill      int
 	cleanup   int
 	keep      bool
-	serverEnv []string
 }
 
 func main() {
@@ -81,7 +80,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(bin, dsn)
+	var env []string
+	if o.fill > 0 || o.cleanup > 0 {
+		// Keep the expired rows for the measurements: no sweeping.
+		env = append(env, "RANGO_SESSION_GC_INTERVAL=24h")
+	}
+	srv, err := startServer(bin, dsn, env...)
 	if err != nil {
 		return err
 	}
@@ -124,7 +128,7 @@ type server struct {
 	base string
 }
 
-func startServer(bin, dsn string) (*server, error) {
+func startServer(bin, dsn string, env ...string) (*server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -132,7 +136,7 @@ func startServer(bin, dsn string) (*server, error) {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bin, "-addr", addr)
-	cmd.Env = append(os.Environ(), "RANGO_DSN="+dsn)
+	cmd.Env = append(append(os.Environ(), "RANGO_DSN="+dsn), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err

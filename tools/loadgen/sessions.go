@@ -110,11 +110,11 @@ func insertUsers(db *sql.DB, n int) error {
 // session sweeper.
 func execRetry(db *sql.DB, q string, args ...any) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 1; attempt <= 20; attempt++ {
 		if _, err = db.Exec(q, args...); err == nil || !strings.Contains(err.Error(), "1213") {
 			return err
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 	}
 	return err
 }
