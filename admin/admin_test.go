@@ -36,20 +36,11 @@ func staffClient(t *testing.T, site *testsite.Site, name string) *testsite.Clien
 	return c
 }
 
-func doc(t *testing.T, r *testsite.Response) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+func doc(t *testing.T, r *testsite.Response) *goquery.Document { return r.Doc(t) }
 
 func wantStatus(t *testing.T, r *testsite.Response, status int) {
 	t.Helper()
-	if r.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d\n%.1500s", r.Request.Method, r.Request.URL, r.StatusCode, status, r.Body)
-	}
+	testsite.WantStatus(t, r, status)
 }
 
 func TestAuthorizationMatrix(t *testing.T) {

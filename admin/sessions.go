@@ -193,7 +193,6 @@ type sessionPage struct {
 	DecodeError string
 	CookieAge   time.Duration
 	BrowserEnd  bool
-	Remaining   time.Duration
 }
 
 func (h *Handler) sessionByHash(c *fiber.Ctx) (models.SessionInfo, error) {
@@ -215,7 +214,7 @@ func (h *Handler) showSession(c *fiber.Ctx) error {
 	}
 	cur := h.settings.Current()
 	data := sessionPage{base: adminBase(c, "Admin: session "+s.Hash, "sessions"), Session: h.rows(c, []models.SessionInfo{s})[0],
-		CookieAge: cur.SessionCookieAge, BrowserEnd: cur.SessionExpireAtBrowserClose, Remaining: time.Until(s.Expires()).Round(time.Second)}
+		CookieAge: cur.SessionCookieAge, BrowserEnd: cur.SessionExpireAtBrowserClose}
 	if data.Data, err = decodeData(s.Data); err != nil {
 		data.DecodeError = "This session's data cannot be decoded; the site treats it as an empty session."
 	}

@@ -12,20 +12,11 @@ import (
 )
 
 // doc parses a response body as HTML.
-func doc(t *testing.T, r *testsite.Response) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+func doc(t *testing.T, r *testsite.Response) *goquery.Document { return r.Doc(t) }
 
 func wantStatus(t *testing.T, r *testsite.Response, status int) {
 	t.Helper()
-	if r.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body:\n%.2000s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.Body)
-	}
+	testsite.WantStatus(t, r, status)
 }
 
 func TestPagesRender(t *testing.T) {

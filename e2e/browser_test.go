@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"rango/internal/headless"
 	"rango/internal/testsite"
 )
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 }
 
 // chromiumPath is where Debian installs Chromium; CI has it.
-const chromiumPath = "/usr/bin/chromium"
+const chromiumPath = headless.Chromium
 
 // stepTimeout bounds each browser call, so that a missing element fails
 // the step that waits for it instead of the whole test's deadline.
@@ -45,19 +46,7 @@ type browser struct {
 // when the test ends, before its profile directory is removed.
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
+	opts := append(headless.Options(chromiumPath, t.TempDir()), chromedp.WindowSize(1280, 900))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	b := &browser{t: t, ctx: ctx, base: base}

@@ -67,7 +67,7 @@ func ipLike(s string) bool {
 // whole table by activity until a page is full. MySQL and MariaDB pick the
 // walk whatever the numbers, which takes seconds over a million rows when
 // the matches are few.
-const sparseMatches = 20000
+const sparseMatches = 100000
 
 // SessionCursor is a keyset position in the list, ordered by last activity
 // then hash, newest first.

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	_ "github.com/go-sql-driver/mysql" // the MySQL driver for database/sql
 
 	"rango/config"
@@ -302,4 +303,22 @@ func (c *Client) Login(username, password string) *Response {
 	c.t.Helper()
 	c.Get("/login")
 	return c.Post("/login", url.Values{"username": {username}, "password": {password}})
+}
+
+// Doc parses the response body as HTML.
+func (r *Response) Doc(t testing.TB) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// WantStatus fails the test unless the response has the status.
+func WantStatus(t testing.TB, r *Response, status int) {
+	t.Helper()
+	if r.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d; body:\n%.2000s", r.Request.Method, r.Request.URL, r.StatusCode, status, r.Body)
+	}
 }

@@ -38,13 +38,13 @@ import (
 )
 
 type options struct {
-	browsers  int
-	duration  time.Duration
-	mix       string
-	server    string // MySQL server DSN without a database
-	fill      int
-	cleanup   int
-	keep      bool
+	browsers int
+	duration time.Duration
+	mix      string
+	server   string // MySQL server DSN without a database
+	fill     int
+	cleanup  int
+	keep     bool
 }
 
 func main() {

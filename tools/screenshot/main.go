@@ -27,6 +27,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"rango/internal/headless"
 )
 
 func main() {
@@ -100,19 +102,7 @@ func run(args []string) error {
 	}
 	defer os.RemoveAll(profile)
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(o.chromium),
-			chromedp.Headless,
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.NoFirstRun,
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-quic", true),
-			chromedp.UserDataDir(profile),
-		)...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), headless.Options(o.chromium, profile)...)
 	// The browser must be gone before its profile is removed; the
 	// allocator's cancel waits for the process.
 	defer cancelAlloc()
