@@ -16,7 +16,8 @@ import (
 const clearBatch = 1000
 
 // clearSessions deletes every expired session, like Django's
-// clearsessions, showing progress when out is a terminal.
+// clearsessions, in batches with pauses as long as each batch, showing
+// progress when out is a terminal.
 func clearSessions(ctx context.Context, store *models.Store, out io.Writer) error {
 	tty := false
 	if f, ok := out.(*os.File); ok {
@@ -25,6 +26,9 @@ func clearSessions(ctx context.Context, store *models.Store, out io.Writer) erro
 	var slowest time.Duration
 	progress := func(n int64, took time.Duration) {
 		slowest = max(slowest, took)
+		// Leave the database as much time as each batch took, so that the
+		// site keeps most of its throughput while a big backlog goes.
+		time.Sleep(took)
 		if tty {
 			fmt.Fprintf(out, "\rdeleting expired sessions: %d", n)
 		}

@@ -90,3 +90,24 @@ func TestLogoutDuringBurstStaysLoggedOut(t *testing.T) {
 		t.Error("a request of the burst brought the logged-out session back")
 	}
 }
+
+func TestAdminClearDuringBurstStaysCleared(t *testing.T) {
+	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.VisitInterval = 0 })
+	c := site.NewClient(t)
+	c.Register("cleared", "long enough")
+	key := c.Cookie(web.SessionCookie)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		burst(t, c, []*testsite.Site{site}, 100)
+	}()
+	// What the admin's "end session" does, in the middle of the burst.
+	if _, err := site.Store.DeleteSessionsByHash(t.Context(), []string{web.KeyHash(key)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if rowExists(t, site, key) {
+		t.Error("a request of the burst brought the cleared session back")
+	}
+}

@@ -33,7 +33,6 @@ var sessionIndexes = []struct{ name, columns string }{
 	{"sessions_last_seen", "(last_seen, kh)"},
 	{"sessions_user_seen", "(user_id, last_seen, kh)"},
 	{"sessions_ip_seen", "(ip, last_seen, kh)"},
-	{"sessions_created", "(created_at)"},
 	{"sessions_kh", "(kh)"},
 }
 
@@ -69,7 +68,9 @@ func (s *Store) migrateSessions(ctx context.Context) error {
 	for _, i := range idx {
 		haveIdx[strings.ToLower(i)] = true
 	}
-	for _, old := range []string{"sessions_user", "sessions_ip"} { // superseded by covering ones
+	// Superseded by covering indexes, or (created_at) by the dashboard's
+	// single scan: every index costs each insert and delete.
+	for _, old := range []string{"sessions_user", "sessions_ip", "sessions_created"} {
 		if haveIdx[old] {
 			if err := db.Exec("DROP INDEX " + old + " ON sessions").Error; err != nil {
 				return fmt.Errorf("drop index %s: %w", old, err)

@@ -254,34 +254,34 @@ type SessionStats struct {
 }
 
 // Stats counts sessions for the dashboard: active and expired, anonymous
-// and logged-in active ones, and new sessions per day over days days.
+// and logged-in active ones, and new sessions per day over days days. It
+// reads the whole table once; the dashboard runs it in the background.
 func (s *Store) Stats(ctx context.Context, now time.Time, days int) (SessionStats, error) {
 	var st SessionStats
-	db := s.db.WithContext(ctx)
 	n := now.Unix()
-	err := db.Raw(`SELECT
-		COALESCE(SUM(e > ? OR e = 0), 0),
-		COALESCE(SUM(e != 0 AND e <= ?), 0),
-		COALESCE(SUM((e > ? OR e = 0) AND user_id IS NULL), 0)
-		FROM sessions`, n, n, n).Row().Scan(&st.Active, &st.Expired, &st.Anonymous)
+	var rows []struct {
+		Day                        int64
+		Active, Expired, Anonymous int64
+		Created                    int64
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT FLOOR(created_at / 86400) AS day,
+		COALESCE(SUM(e > ? OR e = 0), 0) AS active,
+		COALESCE(SUM(e != 0 AND e <= ?), 0) AS expired,
+		COALESCE(SUM((e > ? OR e = 0) AND user_id IS NULL), 0) AS anonymous,
+		COUNT(*) AS created
+		FROM sessions GROUP BY day`, n, n, n).Scan(&rows).Error
 	if err != nil {
 		return st, translate(err, "session stats")
 	}
-	st.LoggedIn = st.Active - st.Anonymous
-	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
-	var rows []struct {
-		Day   int64
-		Count int64
-	}
-	err = db.Raw("SELECT FLOOR(created_at / 86400) AS day, COUNT(*) AS count FROM sessions WHERE created_at >= ? GROUP BY day",
-		start.Unix()).Scan(&rows).Error
-	if err != nil {
-		return st, translate(err, "sessions per day")
-	}
 	byDay := map[int64]int64{}
 	for _, r := range rows {
-		byDay[r.Day] = r.Count
+		st.Active += r.Active
+		st.Expired += r.Expired
+		st.Anonymous += r.Anonymous
+		byDay[r.Day] = r.Created
 	}
+	st.LoggedIn = st.Active - st.Anonymous
+	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
 	for i := 0; i < days; i++ {
 		day := start.AddDate(0, 0, i)
 		st.PerDay = append(st.PerDay, DayCount{Day: day, Count: byDay[day.Unix()/86400]})
