@@ -31,19 +31,21 @@ const BodyLimit = 64 * 1024
 // even when the database hangs; forms get longer (bcrypt takes its time on
 // a busy machine), and the admin's bulk actions longer still.
 const (
-	pageTimeout  = 1500 * time.Millisecond
 	formTimeout  = 10 * time.Second
 	adminTimeout = time.Minute
 )
 
-func requestTimeout(c *fiber.Ctx) time.Duration {
-	switch {
-	case strings.HasPrefix(c.Path(), "/admin/"):
-		return adminTimeout
-	case c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead:
-		return formTimeout
+// requestTimeout returns the time limit of each request's work.
+func requestTimeout(page time.Duration) func(*fiber.Ctx) time.Duration {
+	return func(c *fiber.Ctx) time.Duration {
+		switch {
+		case strings.HasPrefix(c.Path(), "/admin/"):
+			return adminTimeout
+		case c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead:
+			return formTimeout
+		}
+		return page
 	}
-	return pageTimeout
 }
 
 // Deps are what the site needs from main.
@@ -60,6 +62,8 @@ type Deps struct {
 	Proxies web.Proxies
 	// LimiterStorage keeps login attempt counts, shared by all instances.
 	LimiterStorage fiber.Storage
+	// PageTimeout bounds a page view's work; see config.Config.
+	PageTimeout time.Duration
 	// PageCacheTTL is how long the lists every visitor sees alike are
 	// kept in memory; 0 turns the cache off.
 	PageCacheTTL time.Duration
@@ -108,7 +112,7 @@ func NewFiber(d Deps) *fiber.App {
 	f.Use(d.Proxies.Middleware())
 	f.Use(web.SecureCookies(d.SecureCookies))
 	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
-	f.Use(web.Timeout(requestTimeout))
+	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f

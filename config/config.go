@@ -55,6 +55,9 @@ type Config struct {
 	SessionCookieAge time.Duration
 	// SessionGCInterval is how often expired sessions are swept.
 	SessionGCInterval time.Duration
+	// PageTimeout bounds a page view's work (GET and HEAD), so that pages
+	// answer 503 promptly while the database does not.
+	PageTimeout time.Duration
 	// PageCacheTTL is how long each instance keeps the lists all visitors
 	// see alike (top categories and pages, a category's pages); 0 is off.
 	PageCacheTTL time.Duration
@@ -88,6 +91,7 @@ func Defaults() Config {
 		SessionGCInterval: time.Minute,
 		SettingsRefresh:   2 * time.Second,
 		PageCacheTTL:      time.Second,
+		PageTimeout:       1500 * time.Millisecond,
 	}
 }
 
@@ -134,6 +138,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	dur("RANGO_SESSION_GC_INTERVAL", &c.SessionGCInterval)
 	dur("RANGO_SETTINGS_REFRESH", &c.SettingsRefresh)
 	dur("RANGO_PAGE_CACHE", &c.PageCacheTTL)
+	dur("RANGO_PAGE_TIMEOUT", &c.PageTimeout)
 	if v := getenv("RANGO_SECRET_KEY"); v != "" {
 		c.SecretKey = Secret(v)
 	}
@@ -191,6 +196,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 		func(v string) error { c.TrustedProxies = splitList(v); return nil })
 	fs.Var(durationFlag{&c.SettingsRefresh}, "settings-refresh", "how often to re-read the live settings from the database (RANGO_SETTINGS_REFRESH)")
 	fs.Var(durationFlag{&c.PageCacheTTL}, "page-cache", "how long to keep the lists all visitors see alike, e.g. 1s; 0 turns it off (RANGO_PAGE_CACHE)")
+	fs.Var(durationFlag{&c.PageTimeout}, "page-timeout", "how long a page view may wait for the database before answering 503, e.g. 1.5s (RANGO_PAGE_TIMEOUT)")
 	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
 	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
 	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
@@ -237,6 +243,9 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("config: trusted proxy %q is not an IP address or CIDR range", p))
 			}
 		}
+	}
+	if c.PageTimeout < 100*time.Millisecond || c.PageTimeout > time.Minute {
+		errs = append(errs, errors.New("config: the page timeout must be between 100 ms and 60 s"))
 	}
 	if c.PageCacheTTL < 0 || c.PageCacheTTL > time.Minute {
 		errs = append(errs, errors.New("config: the page cache TTL must be between 0 and 60 s"))

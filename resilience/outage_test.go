@@ -26,7 +26,9 @@ func privateSite(t *testing.T) (*testsite.Site, *mariadbtest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testsite.Start(t, &testsite.Database{Name: "rango", DSN: dsn}, nil), srv
+	return testsite.Start(t, &testsite.Database{Name: "rango", DSN: dsn}, func(cfg *config.Config) {
+		cfg.PageTimeout = 1500 * time.Millisecond // the production default, which the test holds to 2 s
+	}), srv
 }
 
 // visits reads the visit counter of an /about page.

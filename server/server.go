@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	})
 	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout},
-		PageCacheTTL: cfg.PageCacheTTL})
+		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
 	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)

@@ -148,6 +148,9 @@ func Config(db *Database) config.Config {
 	cfg := config.Defaults()
 	cfg.DSN = db.DSN
 	cfg.DBWait = 5 * time.Second
+	// Under the race detector, with the test packages running side by
+	// side on two cores, a page can take longer than in production.
+	cfg.PageTimeout = 10 * time.Second
 	return cfg
 }
 
