@@ -7,13 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Layouts: a whole HTML document, or the swappable shell (navigation, main
-// content and footer) that boosted htmx requests put into #page.
-const (
-	layoutFull     = "layouts/full"
-	layoutFragment = "layouts/fragment"
-)
-
 // csrfLocal is the fiber.Ctx local the CSRF middleware puts its token in.
 type csrfLocal struct{}
 
@@ -35,11 +28,14 @@ type Base struct {
 	Path string
 	// Wide gives the page a wider column, for the admin's tables.
 	Wide bool
+	// Fragment renders the swappable shell (navigation, content, footer)
+	// that boosted htmx requests put into #page, not the whole document.
+	Fragment bool
 }
 
 // BaseOf returns the layout data of a page titled title.
 func BaseOf(c *fiber.Ctx, title, nav string) Base {
-	b := Base{Title: title, Nav: nav, Path: SafeNext(string(c.Request().URI().RequestURI()))}
+	b := Base{Title: title, Nav: nav, Path: SafeNext(string(c.Request().URI().RequestURI())), Fragment: wantsFragment(c)}
 	b.User, _ = UserOf(c) // an error here surfaces when the handler reads the session
 	b.CSRFToken, _ = c.Locals(csrfLocal{}).(string)
 	b.ShowConsent = ConsentOf(c) == ""
@@ -59,14 +55,11 @@ func wantsFragment(c *fiber.Ctx) bool {
 }
 
 // Render answers with the named page: the whole document for a browser, or
-// the shell for htmx. Either way the response varies by HX-Request.
+// the shell for htmx, as the page's Base says. Either way the response
+// varies by HX-Request.
 func Render(c *fiber.Ctx, status int, page string, data any) error {
 	c.Vary("HX-Request")
-	layout := layoutFull
-	if wantsFragment(c) {
-		layout = layoutFragment
-	}
-	return c.Status(status).Render(page, data, layout)
+	return c.Status(status).Render(page, data)
 }
 
 // RenderPartial answers with one named template and no layout, for htmx
