@@ -26,7 +26,7 @@ type SessionInfo struct {
 	Now       time.Time `gorm:"-"`
 }
 
-// Created, Seen and Expires are the unix times as time.Time.
+// Created returns when the session began.
 func (s SessionInfo) Created() time.Time { return time.Unix(s.CreatedAt, 0) }
 
 // Seen returns when the session was last active.
