@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -79,6 +80,7 @@ type App struct {
 	secure    bool
 	limits    fiber.Storage
 	cache     *pageCache
+	views     *html.Engine
 }
 
 // DeriveKey derives a purpose-specific key from the site's secret key.
@@ -90,9 +92,7 @@ func DeriveKey(secret, purpose string) []byte {
 
 // NewFiber returns a Fiber application with Rango's templates, error pages,
 // static files, CSRF protection and session layer, ready for routes.
-func NewFiber(d Deps) *fiber.App {
-	engine := html.NewFileSystem(http.FS(views.FS), ".html")
-	engine.AddFuncMap(views.Funcs())
+func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 	f := fiber.New(fiber.Config{
 		Views:          engine,
 		ErrorHandler:   web.ErrorHandler(d.Log),
@@ -119,7 +119,7 @@ func NewFiber(d Deps) *fiber.App {
 }
 
 // New returns the site with every route registered.
-func New(d Deps) (*fiber.App, *App) {
+func New(d Deps) (*fiber.App, *App, error) {
 	a := &App{
 		log:       d.Log,
 		store:     d.Store,
@@ -130,7 +130,12 @@ func New(d Deps) (*fiber.App, *App) {
 		limits:    d.LimiterStorage,
 		cache:     newPageCache(d.PageCacheTTL),
 	}
-	f := NewFiber(d)
+	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
+	a.views.AddFuncMap(views.Funcs())
+	if err := a.views.Load(); err != nil {
+		return nil, nil, fmt.Errorf("app: templates: %w", err)
+	}
+	f := NewFiber(d, a.views)
 	a.Routes(f)
-	return f, a
+	return f, a, nil
 }

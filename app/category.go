@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,7 +15,7 @@ import (
 type categoryPage struct {
 	web.Base
 	Category models.Category
-	Pages    []models.Page
+	PageList template.HTML
 	Like     likeButton
 }
 
@@ -57,7 +58,7 @@ func (a *App) showCategory(c *fiber.Ctx) error {
 		return err
 	}
 	cat := found.Category
-	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, Pages: found.Pages}
+	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, PageList: found.PageList}
 	data.Like = likeButton{Category: cat, CSRFToken: data.CSRFToken, LoggedIn: data.User != nil}
 	if data.User != nil {
 		if data.Like.Liked, err = a.store.HasLiked(c.UserContext(), data.User.ID, cat.ID); err != nil {

@@ -1,21 +1,20 @@
 package app
 
 import (
+	"html/template"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"rango/models"
 	"rango/web"
 )
 
 // indexPage is the data of pages/index.
 type indexPage struct {
 	web.Base
-	Categories []models.Category
-	Pages      []models.Page
-	Visits     int64
-	Search     searchPage
+	Lists  template.HTML
+	Visits int64
+	Search searchPage
 }
 
 // index shows the five most liked categories and the five most viewed
@@ -28,16 +27,11 @@ func (a *App) index(c *fiber.Ctx) error {
 	if err := a.countClientVisit(c); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	cats, err := a.topCategories(ctx)
+	lists, err := a.indexLists(c.UserContext())
 	if err != nil {
 		return err
 	}
-	pages, err := a.topPages(ctx)
-	if err != nil {
-		return err
-	}
-	data := indexPage{Base: web.BaseOf(c, "Rango says hey there partner!", "home"), Categories: cats, Pages: pages, Visits: visits}
+	data := indexPage{Base: web.BaseOf(c, "Rango says hey there partner!", "home"), Lists: lists, Visits: visits}
 	return web.Render(c, fiber.StatusOK, "pages/index", data)
 }
 

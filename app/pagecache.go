@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"html/template"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -63,18 +66,41 @@ func (c *pageCache) forget() {
 	}
 }
 
-// categoryPageData is a category with its pages.
+// pageLists is the data of the index_lists and category_pages partials.
+type pageLists struct {
+	Categories []models.Category
+	Pages      []models.Page
+}
+
+// renderHTML renders a partial into HTML to put into a page. It is safe
+// HTML: html/template escaped it.
+func (a *App) renderHTML(name string, data any) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := a.views.Render(&buf, name, data); err != nil {
+		return "", fmt.Errorf("app: render %s: %w", name, err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+// indexLists is the home page's two top lists, rendered.
+func (a *App) indexLists(ctx context.Context) (template.HTML, error) {
+	return get(a.cache, "index-lists", func() (template.HTML, error) {
+		cats, err := a.store.TopCategories(ctx, 5)
+		if err != nil {
+			return "", err
+		}
+		pages, err := a.store.TopPages(ctx, 5)
+		if err != nil {
+			return "", err
+		}
+		return a.renderHTML("index_lists", pageLists{Categories: cats, Pages: pages})
+	})
+}
+
+// categoryPageData is a category with its pages, rendered.
 type categoryPageData struct {
 	Category models.Category
-	Pages    []models.Page
-}
-
-func (a *App) topCategories(ctx context.Context) ([]models.Category, error) {
-	return get(a.cache, "top-categories", func() ([]models.Category, error) { return a.store.TopCategories(ctx, 5) })
-}
-
-func (a *App) topPages(ctx context.Context) ([]models.Page, error) {
-	return get(a.cache, "top-pages", func() ([]models.Page, error) { return a.store.TopPages(ctx, 5) })
+	PageList template.HTML
 }
 
 func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageData, error) {
@@ -84,6 +110,10 @@ func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageD
 			return categoryPageData{}, err
 		}
 		pages, err := a.store.PagesByCategory(ctx, cat.ID)
-		return categoryPageData{Category: cat, Pages: pages}, err
+		if err != nil {
+			return categoryPageData{}, err
+		}
+		list, err := a.renderHTML("category_pages", pageLists{Pages: pages})
+		return categoryPageData{Category: cat, PageList: list}, err
 	})
 }

@@ -239,16 +239,22 @@ type StoredSession struct {
 }
 
 // LoadSession reads a session by key with its timestamps, in one query by
-// primary key. found is false when there is no such row.
+// primary key. found is false when there is no such row. Every page view
+// of a returning visitor runs it, so it goes to database/sql directly:
+// GORM's scanning costs more than the query here.
 func (s *Store) LoadSession(ctx context.Context, key string) (StoredSession, bool, error) {
-	var rows []StoredSession
-	err := s.db.WithContext(ctx).Raw("SELECT v AS data, e AS expiry, created_at, last_seen FROM sessions WHERE k = ?", key).
-		Scan(&rows).Error
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		return StoredSession{}, false, err
+	}
+	var row StoredSession
+	err = sqlDB.QueryRowContext(ctx, "SELECT v, e, created_at, last_seen FROM sessions WHERE k = ?", key).
+		Scan(&row.Data, &row.Expiry, &row.CreatedAt, &row.LastSeen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredSession{}, false, nil
+	}
 	if err != nil {
 		return StoredSession{}, false, translate(err, "load session")
 	}
-	if len(rows) == 0 {
-		return StoredSession{}, false, nil
-	}
-	return rows[0], true, nil
+	return row, true, nil
 }

@@ -86,9 +86,12 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 				SaveEveryRequest: v.SessionSaveEveryRequest}
 		},
 	})
-	f, _ := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
+	f, _, err := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout},
 		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
+	if err != nil {
+		return nil, err
+	}
 	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
