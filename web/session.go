@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"rango/models"
 )
@@ -27,6 +27,10 @@ const (
 
 // touchEvery is how often a session's last-seen time is written at most.
 const touchEvery = time.Minute
+
+// touchedSize bounds how many recently touched sessions an instance
+// remembers; past it, the oldest are touched again a little early.
+const touchedSize = 100000
 
 // SessionPolicy is what the current settings say about sessions.
 type SessionPolicy struct {
@@ -55,13 +59,16 @@ type Change func(Data) bool
 // them to the row as it is now, under a row lock. A session is read only
 // when a handler asks for it and written only when a handler changed it.
 type Sessions struct {
-	fiber   *session.Store
-	name    string
-	store   *models.Store
-	policy  func() SessionPolicy
-	secure  bool
-	log     *slog.Logger
-	touched sync.Map // key -> unix seconds of this instance's last touch
+	fiber  *session.Store
+	name   string
+	store  *models.Store
+	policy func() SessionPolicy
+	secure bool
+	log    *slog.Logger
+	// touched holds the sessions this instance recorded activity for in
+	// the last touchEvery; entries expire by themselves, and the size
+	// bound keeps memory flat however many sessions pass.
+	touched *expirable.LRU[string, struct{}]
 }
 
 // SessionsConfig configures NewSessions.
@@ -95,10 +102,11 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 			CookieSameSite: "Lax",
 			KeyGenerator:   NewSessionKey,
 		}),
-		store:  cfg.Store,
-		policy: cfg.Policy,
-		secure: cfg.Secure,
-		log:    cfg.Log,
+		store:   cfg.Store,
+		touched: expirable.NewLRU[string, struct{}](touchedSize, nil, touchEvery),
+		policy:  cfg.Policy,
+		secure:  cfg.Secure,
+		log:     cfg.Log,
 	}
 }
 
@@ -377,7 +385,7 @@ func (s *Session) commit() error {
 	default:
 		return nil
 	}
-	s.m.touched.Store(s.key, time.Now().Unix())
+	s.m.touched.Add(s.key, struct{}{})
 	s.setCookie(s.key, policy.cookieMaxAge())
 	return nil
 }
@@ -417,16 +425,13 @@ func (s *Session) reapply(old []byte) ([]byte, bool, error) {
 // expiry slides on every request, as in Django; otherwise last_seen is
 // written at most once a minute per session.
 func (s *Session) touch(ctx context.Context, policy SessionPolicy, expires time.Time) error {
-	now := time.Now().Unix()
-	if !policy.SaveEveryRequest {
-		if last, ok := s.m.touched.Load(s.key); ok && now-last.(int64) < int64(touchEvery/time.Second) {
-			return nil
-		}
+	if _, recent := s.m.touched.Peek(s.key); recent && !policy.SaveEveryRequest {
+		return nil
 	}
 	if err := s.m.store.TouchSession(ctx, s.key, touchEvery, expires, policy.SaveEveryRequest); err != nil {
 		return fmt.Errorf("web: touch session: %w", err)
 	}
-	s.m.touched.Store(s.key, now)
+	s.m.touched.Add(s.key, struct{}{})
 	if policy.SaveEveryRequest {
 		s.setCookie(s.key, policy.cookieMaxAge())
 	}
