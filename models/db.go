@@ -58,6 +58,9 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
+// maxConns is the pool size of each instance.
+const maxConns = 32
+
 // UnreachableError says the database could not be reached in time.
 type UnreachableError struct {
 	Addr string
@@ -102,8 +105,10 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("models: sql pool: %w", err)
 	}
-	sqlDB.SetMaxOpenConns(64)
-	sqlDB.SetMaxIdleConns(64)
+	// A 2-core instance gains nothing from more connections, and several
+	// instances must stay under the server's max_connections (151 by default).
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	store := NewStore(db)

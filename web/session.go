@@ -179,14 +179,15 @@ func (s *Session) load() error {
 	return nil
 }
 
-// recover handles a failed load: a storage error is returned as it is; a
-// row that cannot be decoded is logged, deleted and replaced by a new
-// empty session.
+// recover handles a failed load: a storage error is returned as it is (a
+// database under strain must not cost anyone their session); a row that
+// cannot be decoded is logged, deleted and replaced by a new empty session.
 func (s *Session) recover(loadErr error) (*session.Session, error) {
-	id := s.c.Cookies(s.m.name)
-	if _, err := s.m.fiber.Storage.Get(id); err != nil {
-		return nil, fmt.Errorf("web: load session: %w", err)
+	var storageErr *StorageError
+	if errors.As(loadErr, &storageErr) {
+		return nil, fmt.Errorf("web: load session: %w", loadErr)
 	}
+	id := s.c.Cookies(s.m.name)
 	s.m.log.Warn("corrupt session data, starting a new session", "session", KeyHash(id), "err", loadErr.Error())
 	if err := s.m.fiber.Storage.Delete(id); err != nil {
 		return nil, fmt.Errorf("web: delete corrupt session: %w", err)

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 }
 
 // typicalSession is a logged-in visitor's session data, gob-encoded.
-func typicalSession(b *testing.B) []byte {
+func typicalSession(b testing.TB) []byte {
 	m := map[string]any{"visits": int64(3), "last_visit": "2026-11-27T10:00:00Z",
 		"_auth_user_id": uint64(7), "_auth_username": "someone", "_auth_is_staff": false}
 	var buf bytes.Buffer
@@ -39,8 +39,8 @@ func BenchmarkSessionDecode(b *testing.B) {
 	}
 }
 
-// openStore opens the test database for a benchmark.
-func openStore(b *testing.B) *models.Store {
+// openStore opens the test database for a test or benchmark.
+func openStore(b testing.TB) *models.Store {
 	store, err := models.Open(context.Background(), db.DSN, time.Second, testsite.Logger(b))
 	if err != nil {
 		b.Fatal(err)

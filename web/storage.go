@@ -40,6 +40,17 @@ type SessionStorage struct {
 	Timeout   time.Duration
 }
 
+// StorageError is a failure of the session storage (the database), as
+// opposed to a stored session that cannot be decoded: the first is
+// reported (503 while the database is away); only the second may be
+// replaced by a new session.
+type StorageError struct{ Err error }
+
+func (e *StorageError) Error() string { return "web: session storage: " + e.Err.Error() }
+
+// Unwrap returns the database's error.
+func (e *StorageError) Unwrap() error { return e.Err }
+
 // Get returns a live session's data, or nil.
 func (s SessionStorage) Get(key string) ([]byte, error) {
 	if key == "" {
@@ -48,8 +59,11 @@ func (s SessionStorage) Get(key string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
 	defer cancel()
 	row, found, err := s.Store.LoadSession(ctx, key)
-	if err != nil || !found {
-		return nil, err
+	if err != nil {
+		return nil, &StorageError{err}
+	}
+	if !found {
+		return nil, nil
 	}
 	now := time.Now()
 	if !s.live(row, now) {
