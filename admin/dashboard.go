@@ -53,7 +53,7 @@ func chart(days []models.DayCount) ([]bar, int64) {
 			max = d.Count
 		}
 	}
-	const height, step, width = 130, 40, 28
+	const height, step, width = 115, 40, 28 // room above the tallest bar for its label
 	bars := make([]bar, len(days))
 	for i, d := range days {
 		h := int(d.Count * height / max)
