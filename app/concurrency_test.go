@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,42 +73,37 @@ func TestConcurrentIncrementsAreNotLost(t *testing.T) {
 	}
 }
 
-func TestLogoutDuringBurstStaysLoggedOut(t *testing.T) {
+// TestEndedDuringBurstStaysEnded: a session ended (by logging out, or by an
+// admin) while its browser has requests in flight that change it is not
+// brought back by their saves.
+func TestEndedDuringBurstStaysEnded(t *testing.T) {
 	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.VisitInterval = 0 })
-	c := site.NewClient(t)
-	c.Register("burster", "long enough")
-	key := c.Cookie(web.SessionCookie)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		burst(t, c, []*testsite.Site{site}, 100)
-	}()
-	c.Get("/")
-	c.Post("/logout", nil)
-	wg.Wait()
-	if rowExists(t, site, key) {
-		t.Error("a request of the burst brought the logged-out session back")
-	}
-}
-
-func TestAdminClearDuringBurstStaysCleared(t *testing.T) {
-	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.VisitInterval = 0 })
-	c := site.NewClient(t)
-	c.Register("cleared", "long enough")
-	key := c.Cookie(web.SessionCookie)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		burst(t, c, []*testsite.Site{site}, 100)
-	}()
-	// What the admin's "end session" does, in the middle of the burst.
-	if _, err := site.Store.DeleteSessionsByHash(t.Context(), []string{web.KeyHash(key)}, 0); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	if rowExists(t, site, key) {
-		t.Error("a request of the burst brought the cleared session back")
+	for name, end := range map[string]func(c *testsite.Client, key string){
+		"logout": func(c *testsite.Client, _ string) {
+			c.Get("/")
+			c.Post("/logout", nil)
+		},
+		"admin clear": func(_ *testsite.Client, key string) { // what the admin's "end session" does
+			if _, err := site.Store.DeleteSessionsByHash(t.Context(), []string{web.KeyHash(key)}, 0); err != nil {
+				t.Error(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := site.NewClient(t)
+			c.Register("burst-"+strings.ReplaceAll(name, " ", "-"), "long enough")
+			key := c.Cookie(web.SessionCookie)
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				burst(t, c, []*testsite.Site{site}, 100)
+			}()
+			end(c, key)
+			wg.Wait()
+			if rowExists(t, site, key) {
+				t.Error("a request of the burst brought the ended session back")
+			}
+		})
 	}
 }
