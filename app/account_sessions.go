@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"regexp"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -65,6 +67,9 @@ func (a *App) endAccountSession(c *fiber.Ctx) error {
 	if hash == currentHash(c) {
 		return a.logout(c)
 	}
+	if confirmed, err := a.passwordConfirmed(c, user, "End another session"); err != nil || !confirmed {
+		return err
+	}
 	n, err := a.store.DeleteSessionsByHash(c.UserContext(), []string{hash}, user.ID)
 	if err != nil {
 		return err
@@ -82,9 +87,45 @@ func (a *App) endOtherSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if confirmed, err := a.passwordConfirmed(c, user, "Log out all your other sessions"); err != nil || !confirmed {
+		return err
+	}
 	if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, currentHash(c)); err != nil {
 		return err
 	}
 	web.SetFlash(c, "others_ended")
 	return web.Redirect(c, "/account/sessions")
+}
+
+// reauthWindow is how long after giving their password a user may end
+// sessions without giving it again (OWASP ASVS 3.3.4).
+const reauthWindow = 10 * time.Minute
+
+// confirmPage is the data of pages/account_confirm.
+type confirmPage struct {
+	web.Base
+	What, Action, Problem string
+}
+
+// passwordConfirmed tells whether the action may go ahead: the user gave
+// their password within reauthWindow, or gives it now with the request.
+// Otherwise it has answered with a page that asks for the password and
+// posts back to the same action.
+func (a *App) passwordConfirmed(c *fiber.Ctx, user *web.CurrentUser, what string) (bool, error) {
+	recent, err := web.AuthenticatedWithin(c, reauthWindow)
+	if err != nil || recent {
+		return recent, err
+	}
+	data := confirmPage{Base: web.BaseOf(c, "Confirm your password", "account"), What: what, Action: c.Path()}
+	password := c.FormValue("password")
+	if password == "" {
+		return false, web.Render(c, fiber.StatusOK, "pages/account_confirm", data)
+	}
+	if _, err := a.store.Authenticate(c.UserContext(), user.Username, password); errors.Is(err, models.ErrInvalidCredentials) {
+		data.Problem = "That is not your password."
+		return false, web.Render(c, fiber.StatusUnprocessableEntity, "pages/account_confirm", data)
+	} else if err != nil {
+		return false, err
+	}
+	return true, web.Reauthenticated(c)
 }

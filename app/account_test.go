@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"bytes"
+	"encoding/gob"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"rango/internal/testsite"
 	"rango/web"
@@ -213,4 +216,57 @@ func TestOversizedBodyAndFields(t *testing.T) {
 	}
 	r = c.Post("/add_category", url.Values{"name": {strings.Repeat("é", 200)}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
+}
+
+// ageAuthentication makes the session's last password entry an hour old.
+func ageAuthentication(t *testing.T, site *testsite.Site, key string) {
+	t.Helper()
+	var raw []byte
+	if err := site.Store.DB().Raw("SELECT v FROM sessions WHERE k = ?", key).Row().Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	data, err := web.DecodeData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data["_auth_at"] = time.Now().Add(-time.Hour).Unix()
+	var buf bytes.Buffer
+	m := map[string]any(data)
+	if err := gob.NewEncoder(&buf).Encode(&m); err != nil {
+		t.Fatal(err)
+	}
+	site.Store.DB().Exec("UPDATE sessions SET v = ? WHERE k = ?", buf.Bytes(), key)
+}
+
+func TestEndingSessionsAsksForThePasswordAgain(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	here := site.NewClient(t)
+	here.Register("reauth", "first password")
+	there := site.NewClient(t)
+	there.Login("reauth", "first password")
+	ageAuthentication(t, site, here.Cookie(web.SessionCookie))
+
+	here.Get("/account/sessions")
+	r := here.Post("/account/sessions/end-others", nil)
+	wantStatus(t, r, http.StatusOK)
+	if doc(t, r).Find("form[action='/account/sessions/end-others'] input[name=password]").Length() != 1 {
+		t.Fatalf("no password confirmation asked:\n%.1500s", r.Body)
+	}
+	if !strings.Contains(there.Get("/").Body, "Logged in as") {
+		t.Fatal("the other session ended without the password")
+	}
+	r = here.Post("/account/sessions/end-others", url.Values{"password": {"wrong password"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(there.Get("/").Body, "Logged in as") {
+		t.Fatal("the other session ended with a wrong password")
+	}
+	r = here.Post("/account/sessions/end-others", url.Values{"password": {"first password"}})
+	wantStatus(t, r, http.StatusSeeOther)
+	if strings.Contains(there.Get("/").Body, "Logged in as") {
+		t.Error("the other session survived a confirmed 'log out all other sessions'")
+	}
+	// Confirmed a moment ago: the next action needs no password.
+	third := site.NewClient(t)
+	third.Login("reauth", "first password")
+	wantStatus(t, here.Post("/account/sessions/"+web.KeyHash(third.Cookie(web.SessionCookie))+"/end", nil), http.StatusSeeOther)
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -43,4 +44,26 @@ func (a *App) loginLimiters() []fiber.Handler {
 			return "login-user:" + name
 		}),
 	}
+}
+
+// confirmLimiter limits wrong password confirmations per user, so that a
+// stolen session cannot be used to guess the password.
+func (a *App) confirmLimiter() fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:                    loginAttemptsPerUser,
+		Expiration:             loginWindow,
+		Storage:                a.limits,
+		SkipSuccessfulRequests: true,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			u, _ := web.UserOf(c)
+			if u == nil {
+				return "confirm-ip:" + web.ClientIP(c)
+			}
+			return fmt.Sprintf("confirm-user:%d", u.ID)
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return web.NewError(fiber.StatusTooManyRequests,
+				"Too many wrong passwords. For your account's safety, wait 15 minutes and try again.")
+		},
+	})
 }

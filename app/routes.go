@@ -33,6 +33,7 @@ func (a *App) Routes(r fiber.Router) {
 	r.Get("/account/sessions", web.RequireLogin, a.accountSessions)
 	r.Get("/account/password", web.RequireLogin, a.passwordForm)
 	r.Post("/account/password", web.RequireLogin, a.changePassword)
-	r.Post("/account/sessions/end-others", web.RequireLogin, a.endOtherSessions)
-	r.Post("/account/sessions/:hash/end", web.RequireLogin, a.endAccountSession)
+	confirm := a.confirmLimiter()
+	r.Post("/account/sessions/end-others", web.RequireLogin, confirm, a.endOtherSessions)
+	r.Post("/account/sessions/:hash/end", web.RequireLogin, confirm, a.endAccountSession)
 }

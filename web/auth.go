@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,6 +17,7 @@ const (
 	keyUserID   = "_auth_user_id"
 	keyUsername = "_auth_username"
 	keyIsStaff  = "_auth_is_staff"
+	keyAuthAt   = "_auth_at" // unix seconds when the password was last given
 )
 
 // CurrentUser is who is logged in, as recorded in the session.
@@ -62,13 +64,28 @@ func Login(c *fiber.Ctx, u CurrentUser) error {
 	if err := s.Rotate(); err != nil {
 		return err
 	}
-	for k, v := range map[string]any{keyUserID: u.ID, keyUsername: u.Username, keyIsStaff: u.IsStaff} {
+	for k, v := range map[string]any{keyUserID: u.ID, keyUsername: u.Username, keyIsStaff: u.IsStaff, keyAuthAt: time.Now().Unix()} {
 		if err := s.Set(k, v); err != nil {
 			return err
 		}
 	}
 	c.Locals(userLocal{}, &u)
 	return nil
+}
+
+// AuthenticatedWithin tells whether the user gave their password (logging
+// in or confirming it) within d, for actions that ask for it again.
+func AuthenticatedWithin(c *fiber.Ctx, d time.Duration) (bool, error) {
+	at, ok, err := SessionOf(c).Int(keyAuthAt)
+	if err != nil || !ok {
+		return false, err
+	}
+	return time.Since(time.Unix(at, 0)) < d, nil
+}
+
+// Reauthenticated records that the user just confirmed their password.
+func Reauthenticated(c *fiber.Ctx) error {
+	return SessionOf(c).Set(keyAuthAt, time.Now().Unix())
 }
 
 // Logout deletes the session row and expires the cookie.
