@@ -137,10 +137,7 @@ func (h *Handler) listSessions(c *fiber.Ctx) error {
 
 // rows dresses sessions for display, marking the viewer's own.
 func (h *Handler) rows(c *fiber.Ctx, list []models.SessionInfo) []sessionRow {
-	current := ""
-	if key := web.SessionOf(c).SentKey(); key != "" {
-		current = web.KeyHash(key)
-	}
+	current := web.SessionOf(c).SentKeyHash()
 	out := make([]sessionRow, len(list))
 	for i, s := range list {
 		out[i] = sessionRow{SessionInfo: s, ShortKey: web.ShortKey(s.Key), Device: web.Device(s.UserAgent), Current: s.Hash == current}

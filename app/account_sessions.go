@@ -27,14 +27,6 @@ type accountSessionsPage struct {
 	Sessions []ownSession
 }
 
-// currentHash is the hash of this browser's session key, or "".
-func currentHash(c *fiber.Ctx) string {
-	if key := web.SessionOf(c).SentKey(); key != "" {
-		return web.KeyHash(key)
-	}
-	return ""
-}
-
 // accountSessions lists the user's sessions, as OWASP ASVS 3.3.4 asks.
 func (a *App) accountSessions(c *fiber.Ctx) error {
 	user, err := web.UserOf(c)
@@ -46,7 +38,7 @@ func (a *App) accountSessions(c *fiber.Ctx) error {
 		return err
 	}
 	data := accountSessionsPage{Base: web.BaseOf(c, "Your sessions", "account")}
-	current := currentHash(c)
+	current := web.SessionOf(c).SentKeyHash()
 	for _, s := range list {
 		data.Sessions = append(data.Sessions, ownSession{SessionInfo: s, Device: web.Device(s.UserAgent), Current: s.Hash == current})
 	}
@@ -64,7 +56,7 @@ func (a *App) endAccountSession(c *fiber.Ctx) error {
 	if !hashPattern.MatchString(hash) {
 		return web.NewError(fiber.StatusNotFound, "There is no such session.")
 	}
-	if hash == currentHash(c) {
+	if hash == web.SessionOf(c).SentKeyHash() {
 		return a.logout(c)
 	}
 	if confirmed, err := a.passwordConfirmed(c, user, "End another session"); err != nil || !confirmed {
@@ -90,7 +82,7 @@ func (a *App) endOtherSessions(c *fiber.Ctx) error {
 	if confirmed, err := a.passwordConfirmed(c, user, "Log out all your other sessions"); err != nil || !confirmed {
 		return err
 	}
-	if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, currentHash(c)); err != nil {
+	if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, web.SessionOf(c).SentKeyHash()); err != nil {
 		return err
 	}
 	web.SetFlash(c, "others_ended")

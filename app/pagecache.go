@@ -20,8 +20,7 @@ import (
 // entry as soon as it changes it, and other instances show the change
 // within the TTL. A zero TTL turns it off.
 type pageCache struct {
-	ttl     time.Duration
-	entries *expirable.LRU[string, any]
+	entries *expirable.LRU[string, any] // nil when the cache is off
 	loads   singleflight.Group
 }
 
@@ -29,7 +28,7 @@ type pageCache struct {
 const pageCacheSize = 4096
 
 func newPageCache(ttl time.Duration) *pageCache {
-	c := &pageCache{ttl: ttl}
+	c := &pageCache{}
 	if ttl > 0 {
 		c.entries = expirable.NewLRU[string, any](pageCacheSize, nil, ttl)
 	}

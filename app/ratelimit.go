@@ -21,22 +21,10 @@ const (
 // loginLimiters limit failed logins per client IP and per user name, with
 // the counts in the database so that they hold across instances.
 func (a *App) loginLimiters() []fiber.Handler {
-	limit := func(max int, key func(*fiber.Ctx) string) fiber.Handler {
-		return limiter.New(limiter.Config{
-			Max:                    max,
-			Expiration:             loginWindow,
-			KeyGenerator:           key,
-			Storage:                a.limits,
-			SkipSuccessfulRequests: true,
-			LimitReached: func(c *fiber.Ctx) error {
-				return web.NewError(fiber.StatusTooManyRequests,
-					"Too many failed logins. For your account's safety, wait 15 minutes and try again.")
-			},
-		})
-	}
+	const tooMany = "Too many failed logins. For your account's safety, wait 15 minutes and try again."
 	return []fiber.Handler{
-		limit(loginAttemptsPerIP, func(c *fiber.Ctx) string { return "login-ip:" + web.ClientIP(c) }),
-		limit(loginAttemptsPerUser, func(c *fiber.Ctx) string {
+		a.failureLimiter(loginAttemptsPerIP, tooMany, func(c *fiber.Ctx) string { return "login-ip:" + web.ClientIP(c) }),
+		a.failureLimiter(loginAttemptsPerUser, tooMany, func(c *fiber.Ctx) string {
 			name := strings.ToLower(strings.TrimSpace(c.FormValue("username")))
 			if len(name) > 150 {
 				name = name[:150]
@@ -49,21 +37,29 @@ func (a *App) loginLimiters() []fiber.Handler {
 // confirmLimiter limits wrong password confirmations per user, so that a
 // stolen session cannot be used to guess the password.
 func (a *App) confirmLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:                    loginAttemptsPerUser,
-		Expiration:             loginWindow,
-		Storage:                a.limits,
-		SkipSuccessfulRequests: true,
-		KeyGenerator: func(c *fiber.Ctx) string {
+	return a.failureLimiter(loginAttemptsPerUser,
+		"Too many wrong passwords. For your account's safety, wait 15 minutes and try again.",
+		func(c *fiber.Ctx) string {
 			u, _ := web.UserOf(c)
 			if u == nil {
 				return "confirm-ip:" + web.ClientIP(c)
 			}
 			return fmt.Sprintf("confirm-user:%d", u.ID)
-		},
+		})
+}
+
+// failureLimiter is Fiber's limiter counting failed requests (status 400
+// and up) per key over loginWindow, with the counts in the database so
+// that they hold across instances; past max it answers 429 with message.
+func (a *App) failureLimiter(max int, message string, key func(*fiber.Ctx) string) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:                    max,
+		Expiration:             loginWindow,
+		KeyGenerator:           key,
+		Storage:                a.limits,
+		SkipSuccessfulRequests: true,
 		LimitReached: func(c *fiber.Ctx) error {
-			return web.NewError(fiber.StatusTooManyRequests,
-				"Too many wrong passwords. For your account's safety, wait 15 minutes and try again.")
+			return web.NewError(fiber.StatusTooManyRequests, message)
 		},
 	})
 }

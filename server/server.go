@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.SessionStorage{Base: storage, Store: store, Timeout: storageTimeout, Lifetimes: func() web.Lifetimes {
+		Storage: web.SessionStorage{BoundedStorage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout}, Store: store, Lifetimes: func() web.Lifetimes {
 			v := live.Current()
 			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
 		}},

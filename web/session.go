@@ -205,10 +205,13 @@ func (s *Session) HasCookie() bool {
 	return s.c.Cookies(s.m.name) != ""
 }
 
-// SentKey returns the session key the browser sent, or "". It may name no
-// stored session; it must never be shown or logged in full.
-func (s *Session) SentKey() string {
-	return s.c.Cookies(s.m.name)
+// SentKeyHash returns the hash (see KeyHash) of the session key the
+// browser sent, or "" if it sent none; the key may name no stored session.
+func (s *Session) SentKeyHash() string {
+	if key := s.c.Cookies(s.m.name); key != "" {
+		return KeyHash(key)
+	}
+	return ""
 }
 
 // Get returns a value, or nil when absent.

@@ -61,7 +61,7 @@ func BenchmarkSessionLoad(b *testing.B) {
 	if err := store.InsertSession(ctx, key, typicalSession(b), time.Now().Add(time.Hour), models.SessionMeta{}); err != nil {
 		b.Fatal(err)
 	}
-	storage := web.SessionStorage{Store: store, Timeout: time.Second, Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}
+	storage := web.SessionStorage{BoundedStorage: web.BoundedStorage{Timeout: time.Second}, Store: store, Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}
 	b.ReportAllocs()
 	for b.Loop() {
 		raw, err := storage.Get(key)

@@ -40,7 +40,7 @@ func TestStorageErrorKeepsTheSession(t *testing.T) {
 	}
 	failures := 1
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: flakyStorage{web.SessionStorage{Store: store, Timeout: time.Second,
+		Storage: flakyStorage{web.SessionStorage{BoundedStorage: web.BoundedStorage{Timeout: time.Second}, Store: store,
 			Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}, &failures},
 		Store:  store,
 		Policy: func() web.SessionPolicy { return web.SessionPolicy{CookieAge: time.Hour} },

@@ -13,9 +13,46 @@ import (
 // gofiber/storage/mysql does.
 type contextStorage interface {
 	fiber.Storage
+	GetWithContext(ctx context.Context, key string) ([]byte, error)
 	SetWithContext(ctx context.Context, key string, val []byte, exp time.Duration) error
 	DeleteWithContext(ctx context.Context, key string) error
 }
+
+// BoundedStorage wraps a fiber.Storage that can take a context (as
+// gofiber/storage/mysql does) so that each call gives up after timeout:
+// Fiber's session middleware calls the storage without a context.
+type BoundedStorage struct {
+	Storage contextStorage
+	Timeout time.Duration
+}
+
+// Get reads a key.
+func (b BoundedStorage) Get(key string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	return b.Storage.GetWithContext(ctx, key)
+}
+
+// Set writes a key.
+func (b BoundedStorage) Set(key string, val []byte, exp time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	return b.Storage.SetWithContext(ctx, key, val, exp)
+}
+
+// Delete deletes a key.
+func (b BoundedStorage) Delete(key string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	return b.Storage.DeleteWithContext(ctx, key)
+}
+
+// Reset deletes every key.
+func (b BoundedStorage) Reset() error { return b.Storage.Reset() }
+
+// Close is a no-op: the storage shares the application's pool, which main
+// closes; gofiber/storage/mysql's Close would close that pool.
+func (b BoundedStorage) Close() error { return nil }
 
 // Lifetimes are the server-side limits on a session's life besides its
 // expiry (OWASP ASVS 3.3.2); zero turns a limit off.
@@ -29,15 +66,14 @@ type Lifetimes struct {
 }
 
 // SessionStorage is the storage Fiber's session middleware reads through:
-// gofiber/storage/mysql for writes and deletes, and a read of our own that
-// also fetches the session's timestamps and enforces the idle and absolute
-// limits, so that a session past either loads as no session at all. Every
-// call gives up after Timeout: Fiber calls the storage without a context.
+// gofiber/storage/mysql (bounded in time) for writes and deletes, and a
+// read of our own that also fetches the session's timestamps and enforces
+// the idle and absolute limits, so that a session past either loads as no
+// session at all.
 type SessionStorage struct {
-	Base      contextStorage
+	BoundedStorage
 	Store     *models.Store
 	Lifetimes func() Lifetimes
-	Timeout   time.Duration
 }
 
 // StorageError is a failure of the session storage (the database), as
@@ -85,24 +121,3 @@ func (s SessionStorage) live(row models.StoredSession, now time.Time) bool {
 	}
 	return true
 }
-
-// Set writes a key.
-func (s SessionStorage) Set(key string, val []byte, exp time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	defer cancel()
-	return s.Base.SetWithContext(ctx, key, val, exp)
-}
-
-// Delete deletes a key.
-func (s SessionStorage) Delete(key string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	defer cancel()
-	return s.Base.DeleteWithContext(ctx, key)
-}
-
-// Reset deletes every key.
-func (s SessionStorage) Reset() error { return s.Base.Reset() }
-
-// Close is a no-op: the storage shares the application's pool, which main
-// closes; gofiber/storage/mysql's Close would close that pool.
-func (s SessionStorage) Close() error { return nil }
