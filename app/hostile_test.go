@@ -24,6 +24,28 @@ var payloads = []string{
 	"javascript:alert(1)", "\r\nSet-Cookie: x=y", "%%", "_", "null", "true", "[]", "{}",
 }
 
+// hostileNext are post-login destinations that browsers, which drop tabs
+// and newlines and read a backslash as a slash, would load from another
+// site.
+var hostileNext = []string{
+	"/\t/evil.example/", "/%09/evil.example/", "/\n/evil.example/", "/\r/evil.example/", "\t//evil.example/",
+	"/\\evil.example/", "/%5c/evil.example/", " //evil.example/", "/\x00/evil.example/", "/\x0b/evil.example/",
+	"//evil.example/", "https://evil.example/", "/\t\\evil.example/", "/\u00a0/evil.example/",
+}
+
+// offSite tells whether a redirect target, read as a browser reads it
+// (tabs and newlines dropped, backslashes as slashes), leaves the site.
+func offSite(site, target string) bool {
+	target = strings.TrimFunc(target, func(r rune) bool { return r <= ' ' })
+	target = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(target)
+	base, _ := url.Parse(site)
+	ref, err := url.Parse(target)
+	if err != nil {
+		return true
+	}
+	return base.ResolveReference(ref).Host != base.Host
+}
+
 // hostileRequest builds one random malformed request.
 func hostileRequest(rng *rand.Rand, base string, tokens []string, sessions []string) *http.Request {
 	pick := func(list []string) string { return list[rng.IntN(len(list))] }
@@ -51,7 +73,10 @@ func hostileRequest(rng *rand.Rand, base string, tokens []string, sessions []str
 	form := url.Values{}
 	for _, f := range []string{"name", "title", "url", "username", "password", "password2", "email", "website", "next",
 		"choice", "current", "ids", "confirm", "back", "session_cookie_age", "visit_interval", "session_idle_timeout"} {
-		if rng.IntN(2) == 0 {
+		switch {
+		case (f == "next" || f == "back") && rng.IntN(2) == 0:
+			form.Set(f, pick(hostileNext))
+		case rng.IntN(2) == 0:
 			form.Set(f, junk())
 		}
 	}
@@ -117,11 +142,13 @@ func TestHostileClient(t *testing.T) {
 	tokens = append(tokens, "forged.token", "")
 
 	const total, workers = 10000, 16
-	var next, fivexx atomic.Int64
+	var next, fivexx, offsite atomic.Int64
 	var mu sync.Mutex
-	var samples []string
+	var samples, offsiteSamples []string
 	var wg sync.WaitGroup
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// The transport, not an http.Client: a client fails on a Location
+	// header it cannot parse (one with a tab, say) instead of showing it.
+	client := http.DefaultTransport.(*http.Transport).Clone()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(seed uint64) {
@@ -129,12 +156,22 @@ func TestHostileClient(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 42))
 			for next.Add(1) <= total {
 				req := hostileRequest(rng, site.URL, tokens, sessions)
-				resp, err := client.Do(req)
+				resp, err := client.RoundTrip(req)
 				if err != nil {
 					continue // the server closed the connection on a request it refuses at the HTTP level
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				for _, target := range []string{resp.Header.Get("Location"), resp.Header.Get("HX-Redirect")} {
+					if target != "" && offSite(site.URL, target) {
+						offsite.Add(1)
+						mu.Lock()
+						if len(offsiteSamples) < 10 {
+							offsiteSamples = append(offsiteSamples, fmt.Sprintf("%s %s -> %q", req.Method, req.URL, target))
+						}
+						mu.Unlock()
+					}
+				}
 				if resp.StatusCode >= 500 {
 					fivexx.Add(1)
 					mu.Lock()
@@ -149,6 +186,9 @@ func TestHostileClient(t *testing.T) {
 	wg.Wait()
 	if fivexx.Load() != 0 {
 		t.Errorf("%d of %d hostile requests got a 5xx, e.g.:\n%s", fivexx.Load(), total, strings.Join(samples, "\n"))
+	}
+	if offsite.Load() != 0 {
+		t.Errorf("%d hostile requests were redirected off the site, e.g.:\n%s", offsite.Load(), strings.Join(offsiteSamples, "\n"))
 	}
 	if n := site.Errors(); n != 0 {
 		t.Errorf("the server logged %d errors (panics or 500s)", n)
@@ -179,5 +219,38 @@ func TestTypedTextIsStoredLiterallyAndEscaped(t *testing.T) {
 		if stored != name {
 			t.Errorf("stored %q, want %q", stored, name)
 		}
+	}
+}
+
+// TestHostileRedirectTargets sends each hostile destination through every
+// form that redirects to one: the cookie banner, and logging in with and
+// without htmx.
+func TestHostileRedirectTargets(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	site.NewClient(t).Register("redirected", "correct horse battery")
+	for _, next := range hostileNext {
+		t.Run(fmt.Sprintf("%q", next), func(t *testing.T) {
+			// A client of the subtest's own, since it fails the test it
+			// belongs to on a Location header Go cannot even parse.
+			c := site.NewClient(t)
+			r := c.Get("/login?next=" + url.QueryEscape(next))
+			if v, _ := doc(t, r).Find("input[name=next]").Attr("value"); v != "/" {
+				t.Errorf("the login form carries next=%q, want /", v)
+			}
+			r = c.Post("/consent", url.Values{"choice": {"reject"}, "next": {next}})
+			if target := r.Header.Get("Location"); target == "" || offSite(site.URL, target) {
+				t.Errorf("the cookie banner redirects to %q", target)
+			}
+			for _, htmx := range []bool{false, true} {
+				c.Get("/login")
+				c.HTMX = htmx
+				r = c.Post("/login", url.Values{"username": {"redirected"}, "password": {"correct horse battery"}, "next": {next}})
+				c.HTMX = false
+				if target := r.Header.Get("Location") + r.Header.Get("HX-Redirect"); target != "/" {
+					t.Errorf("login (htmx %v) redirects to %q, want /", htmx, target)
+				}
+				c.Post("/logout", nil)
+			}
+		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -134,14 +136,28 @@ func Redirect(c *fiber.Ctx, target string) error {
 	return c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// SafeNext keeps a post-login destination on this site: a path that starts
-// with one slash, or "/" otherwise.
+// SafeNext returns next if it is a path on this site, "/" otherwise. It
+// accepts only what every browser reads as a same-origin path: browsers
+// drop tabs and newlines and read a backslash as a slash, so that
+// "/\t/evil.example/" loads //evil.example/. Hence no control character,
+// whitespace or backslash anywhere, nor in the decoded path; and once
+// parsed, no scheme, no host, and a path that starts with exactly one slash.
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		!utf8.ValidString(next) || strings.ContainsFunc(next, unsafeInNext) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.ContainsFunc(u.Path, unsafeInNext) {
 		return "/"
 	}
 	return next
+}
+
+// unsafeInNext tells the runes that SafeNext refuses in a destination.
+func unsafeInNext(r rune) bool {
+	return r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r)
 }
 
 // StaffChecker looks up whether a user is staff now (not as recorded at

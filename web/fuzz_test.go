@@ -3,22 +3,78 @@ package web
 import (
 	"bytes"
 	"encoding/gob"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
+// browserTarget resolves next against https://rango.example/ the way a
+// browser reads a Location or HX-Redirect (WHATWG URL parsing): leading and
+// trailing C0 controls and spaces are stripped, tabs and newlines removed
+// anywhere, and a backslash is a slash.
+func browserTarget(next string) (*url.URL, error) {
+	next = strings.TrimFunc(next, func(r rune) bool { return r <= ' ' })
+	next = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(next)
+	ref, err := url.Parse(next)
+	if err != nil {
+		return nil, err
+	}
+	base, _ := url.Parse("https://rango.example/")
+	return base.ResolveReference(ref), nil
+}
+
+// safeNextSeeds are redirect targets that browsers, not Go, read as
+// another site (or that must otherwise be refused).
+var safeNextSeeds = []string{
+	"/", "/restricted", "//evil.example", "/\\evil", "https://evil.example/", "/a\r\nb", "", "/ok?x=1#y", "\\\\x",
+	"\t", "\n", "\r", "%09", "/\t/", "/%5c", "\\", "/\t/evil.example/", "/%09/evil.example/", " /evil", "/\x00/evil",
+	"/\u00a0/evil", "/\u2028/evil", "\x7f", "/%2F/evil.example", "/ok\xff",
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, tc := range []struct{ next, want string }{
+		{"/", "/"},
+		{"/restricted", "/restricted"},
+		{"/category/python?x=1#top", "/category/python?x=1#top"},
+		{"/search?q=a%20b", "/search?q=a%20b"},
+		{"", "/"},
+		{"//evil.example/", "/"},
+		{"https://evil.example/", "/"},
+		{"/\t/evil.example/", "/"},
+		{"/\n/evil.example/", "/"},
+		{"/\r/evil.example/", "/"},
+		{"/ /evil.example/", "/"},
+		{"/\\evil.example/", "/"},
+		{"\\\\evil.example/", "/"},
+		{"/%09/evil.example/", "/"},
+		{"/%5c/evil.example/", "/"},
+		{"/%2F/evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"restricted", "/"},
+		{"/ok\xff", "/"},
+	} {
+		if got := SafeNext(tc.next); got != tc.want {
+			t.Errorf("SafeNext(%q) = %q, want %q", tc.next, got, tc.want)
+		}
+	}
+}
+
 func FuzzSafeNext(f *testing.F) {
-	for _, s := range []string{"/", "/restricted", "//evil.example", "/\\evil", "https://evil.example/", "/a\r\nb", "", "/ok?x=1#y", "\\\\x"} {
+	for _, s := range safeNextSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, next string) {
 		got := SafeNext(next)
-		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.ContainsAny(got, "\\\r\n") {
-			t.Errorf("SafeNext(%q) = %q: not a path on this site", next, got)
-		}
 		if got != "/" && got != next {
-			t.Errorf("SafeNext(%q) = %q: changed a safe path", next, got)
+			t.Fatalf("SafeNext(%q) = %q: changed a safe path", next, got)
+		}
+		target, err := browserTarget(got)
+		if err != nil || target.Scheme != "https" || target.Host != "rango.example" {
+			t.Errorf("SafeNext(%q) = %q, which a browser loads as %v (%v): not this site", next, got, target, err)
+		}
+		if strings.ContainsAny(got, "\\\t\r\n ") || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") {
+			t.Fatalf("SafeNext(%q) = %q: not a plain path", next, got)
 		}
 	})
 }
