@@ -12,9 +12,6 @@ import (
 	"rango/models"
 )
 
-// clearBatch is how many rows one DELETE removes at most.
-const clearBatch = 1000
-
 // clearSessions deletes every expired session, like Django's
 // clearsessions, in batches with pauses as long as each batch, showing
 // progress when out is a terminal.
@@ -34,7 +31,7 @@ func clearSessions(ctx context.Context, store *models.Store, out io.Writer) erro
 		}
 	}
 	start := time.Now()
-	n, err := store.DeleteExpiredSessions(ctx, time.Now(), clearBatch, progress)
+	n, err := store.DeleteExpiredSessions(ctx, time.Now(), models.DeleteBatch, progress)
 	if tty && n > 0 {
 		fmt.Fprintln(out)
 	}
@@ -43,7 +40,7 @@ func clearSessions(ctx context.Context, store *models.Store, out io.Writer) erro
 	}
 	fmt.Fprintf(out, "deleted %d expired sessions\n", n)
 	if n > 0 {
-		fmt.Fprintf(out, "took %s; slowest batch of %d: %s\n", time.Since(start).Round(time.Millisecond), clearBatch, slowest.Round(time.Millisecond))
+		fmt.Fprintf(out, "took %s; slowest batch of %d: %s\n", time.Since(start).Round(time.Millisecond), models.DeleteBatch, slowest.Round(time.Millisecond))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,9 +18,6 @@ import (
 
 // pageSize is how many sessions the list shows at a time.
 const pageSize = 50
-
-// hashPattern is what a session hash in a URL looks like.
-var hashPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
 // sessionRow is one session as the list shows it.
 type sessionRow struct {
@@ -65,7 +61,7 @@ func (q listQuery) Link(param string, cur *models.SessionCursor) string {
 func parseCursor(s string) *models.SessionCursor {
 	seen, hash, ok := strings.Cut(s, ".")
 	n, err := strconv.ParseInt(seen, 10, 64)
-	if !ok || err != nil || !hashPattern.MatchString(hash) {
+	if !ok || err != nil || !web.ValidKeyHash(hash) {
 		return nil
 	}
 	return &models.SessionCursor{LastSeen: n, Hash: hash}
@@ -194,7 +190,7 @@ type sessionPage struct {
 
 func (h *Handler) sessionByHash(c *fiber.Ctx) (models.SessionInfo, error) {
 	hash := c.Params("hash")
-	if !hashPattern.MatchString(hash) {
+	if !web.ValidKeyHash(hash) {
 		return models.SessionInfo{}, web.NewError(fiber.StatusNotFound, "There is no session with this id.")
 	}
 	s, err := h.store.SessionByHash(c.UserContext(), hash)
@@ -232,7 +228,7 @@ func (h *Handler) deleteSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.store.DeleteSessionsByHash(c.UserContext(), []string{s.Hash}, 0)
+	n, err := h.store.DeleteSessionsByHash(c.UserContext(), []string{s.Hash})
 	if err != nil {
 		return err
 	}
@@ -249,7 +245,7 @@ func (h *Handler) deleteSession(c *fiber.Ctx) error {
 func (h *Handler) deleteSelected(c *fiber.Ctx) error {
 	var hashes []string
 	for _, v := range c.Context().PostArgs().PeekMulti("ids") {
-		if s := string(v); hashPattern.MatchString(s) && len(hashes) < 500 {
+		if s := string(v); web.ValidKeyHash(s) && len(hashes) < 500 {
 			hashes = append(hashes, s)
 		}
 	}
@@ -257,7 +253,7 @@ func (h *Handler) deleteSelected(c *fiber.Ctx) error {
 		web.SetFlash(c, "none_selected")
 		return web.Redirect(c, backTo(c))
 	}
-	n, err := h.store.DeleteSessionsByHash(c.UserContext(), hashes, 0)
+	n, err := h.store.DeleteSessionsByHash(c.UserContext(), hashes)
 	if err != nil {
 		return err
 	}
@@ -292,7 +288,7 @@ func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
 }
 
 func (h *Handler) deleteExpired(c *fiber.Ctx) error {
-	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), 1000, nil)
+	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), models.DeleteBatch, nil)
 	if err != nil {
 		return err
 	}
@@ -311,7 +307,7 @@ func (h *Handler) deleteAll(c *fiber.Ctx) error {
 		return web.NewError(fiber.StatusUnprocessableEntity,
 			"Nothing was cleared: type the word “clear” in the box to confirm that every session, yours included, should end.")
 	}
-	n, err := h.store.DeleteAllSessions(c.UserContext(), 1000)
+	n, err := h.store.DeleteAllSessions(c.UserContext(), models.DeleteBatch)
 	if err != nil {
 		return err
 	}

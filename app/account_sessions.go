@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"regexp"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,9 +9,6 @@ import (
 	"rango/models"
 	"rango/web"
 )
-
-// hashPattern is what a session id (its key's hash) looks like in a URL.
-var hashPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
 // ownSession is one of the user's sessions as "Your sessions" shows it.
 type ownSession struct {
@@ -53,7 +49,7 @@ func (a *App) endAccountSession(c *fiber.Ctx) error {
 		return err
 	}
 	hash := c.Params("hash")
-	if !hashPattern.MatchString(hash) {
+	if !web.ValidKeyHash(hash) {
 		return web.NewError(fiber.StatusNotFound, "There is no such session.")
 	}
 	if hash == web.SessionOf(c).SentKeyHash() {
@@ -62,7 +58,7 @@ func (a *App) endAccountSession(c *fiber.Ctx) error {
 	if confirmed, err := a.passwordConfirmed(c, user, "End another session"); err != nil || !confirmed {
 		return err
 	}
-	n, err := a.store.DeleteSessionsByHash(c.UserContext(), []string{hash}, user.ID)
+	n, err := a.store.DeleteUserSessionsByHash(c.UserContext(), user.ID, []string{hash})
 	if err != nil {
 		return err
 	}

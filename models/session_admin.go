@@ -203,18 +203,26 @@ func (s *Store) UserSessions(ctx context.Context, userID uint64) ([]SessionInfo,
 	return page.Sessions, err
 }
 
-// DeleteSessionsByHash deletes the sessions with these hashes; with userID
-// not 0, only that user's (so a user can end only their own sessions).
-func (s *Store) DeleteSessionsByHash(ctx context.Context, hashes []string, userID uint64) (int64, error) {
+// DeleteSessionsByHash deletes the sessions with these hashes, whoever
+// they belong to: the admin's action. For a user ending their own
+// sessions, use DeleteUserSessionsByHash.
+func (s *Store) DeleteSessionsByHash(ctx context.Context, hashes []string) (int64, error) {
 	if len(hashes) == 0 {
 		return 0, nil
 	}
-	q := s.db.WithContext(ctx).Where("kh IN ?", hashes)
-	if userID != 0 {
-		q = q.Where("user_id = ?", userID)
-	}
-	res := q.Table("sessions").Delete(nil)
+	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ?", hashes)
 	return res.RowsAffected, translate(res.Error, "delete sessions")
+}
+
+// DeleteUserSessionsByHash deletes those of the sessions with these hashes
+// that belong to the user (WHERE kh IN ... AND user_id = ?), so that a user
+// ends only their own. A user id of 0 belongs to nobody: nothing is deleted.
+func (s *Store) DeleteUserSessionsByHash(ctx context.Context, userID uint64, hashes []string) (int64, error) {
+	if len(hashes) == 0 || userID == 0 {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ? AND user_id = ?", hashes, userID)
+	return res.RowsAffected, translate(res.Error, "delete user sessions")
 }
 
 // DeleteUserSessions deletes every session of a user except the one with
@@ -223,6 +231,11 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64, keep stri
 	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
 	return res.RowsAffected, translate(res.Error, "delete user sessions")
 }
+
+// DeleteBatch is how many rows one DELETE of sessions removes at most, in
+// the sweeper, -clearsessions and the admin's bulk actions: small enough
+// that no statement holds its locks for long while the site serves.
+const DeleteBatch = 1000
 
 // DeleteAllSessions deletes every session, in batches.
 func (s *Store) DeleteAllSessions(ctx context.Context, batch int) (int64, error) {

@@ -16,9 +16,6 @@ import (
 // small batches instead.
 const storageGCOff = 365 * 24 * time.Hour
 
-// sweepBatch is how many rows one DELETE of the sweeper removes at most.
-const sweepBatch = 1000
-
 // sweep deletes expired sessions every interval, with jitter so that
 // several instances do not sweep in step, until ctx ends.
 func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger) {
@@ -29,7 +26,7 @@ func sweep(ctx context.Context, store *models.Store, interval time.Duration, log
 			return
 		case <-time.After(wait):
 		}
-		n, err := store.DeleteExpiredSessions(ctx, time.Now(), sweepBatch, nil)
+		n, err := store.DeleteExpiredSessions(ctx, time.Now(), models.DeleteBatch, nil)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("sweeping expired sessions failed", "deleted", n, "err", err.Error())

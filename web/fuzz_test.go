@@ -122,3 +122,14 @@ func FuzzCSRFToken(f *testing.F) {
 		}
 	})
 }
+
+func TestValidKeyHash(t *testing.T) {
+	if h := KeyHash(NewSessionKey()); !ValidKeyHash(h) {
+		t.Errorf("ValidKeyHash(%q) = false for a real hash", h)
+	}
+	for _, s := range []string{"", "0123456789abcde", "0123456789abcdef0", "0123456789ABCDEF", "0123456789abcdeg", "0123456789abcde\n", "0123456789abcdé"} {
+		if ValidKeyHash(s) {
+			t.Errorf("ValidKeyHash(%q) = true", s)
+		}
+	}
+}

@@ -24,6 +24,20 @@ func KeyHash(key string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// ValidKeyHash tells whether s looks like a KeyHash (16 lowercase hex
+// digits), as a session id in a URL or form must before any query.
+func ValidKeyHash(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // ShortKey shows the first characters of a session key, for pages.
 func ShortKey(key string) string {
 	if len(key) <= 8 {
