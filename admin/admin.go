@@ -6,6 +6,7 @@
 package admin
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,6 +38,7 @@ func New(d Deps) *Handler {
 
 // Register adds the admin routes to r (mounted at /admin).
 func (h *Handler) Register(r fiber.Router) {
+	r.Use(requireActor)
 	r.Get("/", h.dashboard)
 	r.Get("/stats", h.dashboardStats)
 	r.Get("/sessions", h.listSessions)
@@ -51,13 +53,31 @@ func (h *Handler) Register(r fiber.Router) {
 	r.Post("/settings", h.saveSettings)
 }
 
-// record writes an audit entry for an action of the current staff user.
-// Every action changes the sessions, so the dashboard counts again.
+// requireActor refuses every admin request without a logged-in user, so
+// that no action can happen that the audit trail could not name anyone
+// for, even if the panel were mounted without web.RequireStaff.
+func requireActor(c *fiber.Ctx) error {
+	u, err := web.UserOf(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return web.NewError(fiber.StatusForbidden, "The admin panel is for logged-in staff only.")
+	}
+	return c.Next()
+}
+
+// record writes an audit entry for an action of the current staff user;
+// without one it fails rather than leave the action unrecorded. Every
+// action changes the sessions, so the dashboard counts again.
 func (h *Handler) record(c *fiber.Ctx, action, target string, rows int64) error {
 	h.stats.forget()
 	u, err := web.UserOf(c)
-	if err != nil || u == nil {
+	if err != nil {
 		return err
+	}
+	if u == nil {
+		return fmt.Errorf("admin: %s: no logged-in user to record in the audit trail", action)
 	}
 	return h.store.AddAudit(c.UserContext(), models.AuditEntry{
 		ActorID: u.ID, ActorName: u.Username, Action: action, Target: target, Rows: rows, IP: web.ClientIP(c)})

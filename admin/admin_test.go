@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
 
+	"rango/admin"
 	"rango/internal/testsite"
 	"rango/web"
 )
@@ -414,5 +417,32 @@ func TestDashboardCounts(t *testing.T) {
 	}
 	if d.Find("svg.rango-chart rect.bar").Length() != 14 {
 		t.Error("the chart does not have 14 days")
+	}
+}
+
+// TestNoActionWithoutAnActor mounts the panel without web.RequireStaff, as
+// a mistake in main would: an action must be refused, not carried out
+// without an audit entry.
+func TestNoActionWithoutAnActor(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	addSessions(t, site, 3, nil, "10.0.0.7", true)
+	var before int64
+	site.Store.DB().Raw("SELECT COUNT(*) FROM sessions").Row().Scan(&before)
+	log := testsite.Logger(t)
+	f := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler(log)})
+	f.Use(site.Server.Sessions.Middleware())
+	admin.New(admin.Deps{Log: log, Store: site.Store, Settings: site.Server.Settings}).Register(f.Group("/admin"))
+	resp, err := f.Test(httptest.NewRequest(http.MethodPost, "/admin/sessions/delete-expired", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode < 400 {
+		t.Errorf("an admin action without a user: %d, want it refused", resp.StatusCode)
+	}
+	var after, audited int64
+	site.Store.DB().Raw("SELECT COUNT(*) FROM sessions").Row().Scan(&after)
+	site.Store.DB().Raw("SELECT COUNT(*) FROM audit_entries WHERE action = 'clear expired sessions'").Row().Scan(&audited)
+	if after != before && audited == 0 {
+		t.Errorf("%d sessions were deleted and nobody was recorded in the audit trail", before-after)
 	}
 }
