@@ -48,33 +48,22 @@ func (h *Handler) settingsForm(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusOK, "admin/settings", data)
 }
 
-// seconds parses a whole number of seconds typed into a form.
-func seconds(s string) (time.Duration, bool) {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n < 0 || n > 1<<40 {
-		return 0, false
-	}
-	return time.Duration(n) * time.Second, true
-}
-
 func (h *Handler) saveSettings(c *fiber.Ctx) error {
 	old := h.settings.Current()
 	v := old
 	errs := map[string]string{}
-	var ok bool
-	if v.SessionCookieAge, ok = seconds(c.FormValue(settings.KeySessionCookieAge)); !ok {
-		errs[settings.KeySessionCookieAge] = "Enter a whole number of seconds."
-	}
-	if v.VisitInterval, ok = seconds(c.FormValue(settings.KeyVisitInterval)); !ok {
-		errs[settings.KeyVisitInterval] = "Enter a whole number of seconds."
-	}
-	for key, dst := range map[string]*time.Duration{
+	fields := map[string]*time.Duration{
+		settings.KeySessionCookieAge: &v.SessionCookieAge, settings.KeyVisitInterval: &v.VisitInterval,
 		settings.KeySessionIdleTimeout: &v.SessionIdleTimeout, settings.KeySessionAbsoluteLifetime: &v.SessionAbsoluteLifetime,
-	} {
-		if raw := c.FormValue(key); raw != "" || c.Context().PostArgs().Has(key) {
-			if *dst, ok = seconds(raw); !ok {
-				errs[key] = "Enter a whole number of seconds (0 turns it off)."
-			}
+	}
+	for key, dst := range fields {
+		raw := c.FormValue(key)
+		if raw == "" && !c.Context().PostArgs().Has(key) && settings.Ranges[key].Off {
+			continue // a form without the newer fields keeps their values
+		}
+		var problem string
+		if *dst, problem = settings.ParseSeconds(key, raw); problem != "" {
+			errs[key] = problem
 		}
 	}
 	v.SessionExpireAtBrowserClose = c.FormValue(settings.KeySessionExpireAtBrowserClose) == "on"

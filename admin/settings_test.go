@@ -24,6 +24,12 @@ func settingsForm(age, interval string, browserClose, everyRequest bool) url.Val
 	return f
 }
 
+// withField returns the form with one more field.
+func withField(f url.Values, name, value string) url.Values {
+	f.Set(name, value)
+	return f
+}
+
 // sessionCookie returns the session cookie a fresh visitor of / gets.
 func sessionCookie(t *testing.T, site *testsite.Site) *http.Cookie {
 	t.Helper()
@@ -60,8 +66,14 @@ func TestSettingsValidation(t *testing.T) {
 		{settingsForm("59", "86400", false, false), "session_cookie_age", "between 60 and 31536000"},
 		{settingsForm("31536001", "86400", false, false), "session_cookie_age", "between"},
 		{settingsForm("two weeks", "86400", false, false), "session_cookie_age", "whole number"},
-		{settingsForm("3600", "-5", false, false), "visit_interval", "whole number"},
+		{settingsForm("3600", "-5", false, false), "visit_interval", "between 0 and 315360000"},
 		{settingsForm("3600", "1e9", false, false), "visit_interval", "whole number"},
+		// Past what a time.Duration holds in nanoseconds: once wrapped round to 60 s.
+		{settingsForm("18446744134", "86400", false, false), "session_cookie_age", "between 60 and 31536000"},
+		{settingsForm("99999999999999999999", "86400", false, false), "session_cookie_age", "between 60 and 31536000"},
+		{settingsForm("3600", "18446744073", false, false), "visit_interval", "between 0 and 315360000"},
+		{withField(settingsForm("3600", "86400", false, false), "session_idle_timeout", "18446744134"), "session_idle_timeout", "0 (off) or between 300 and 31536000"},
+		{withField(settingsForm("3600", "86400", false, false), "session_absolute_lifetime", "9223372037"), "session_absolute_lifetime", "0 (off) or between 3600 and 315360000"},
 	} {
 		r := staff.Post("/admin/settings", tc.form)
 		wantStatus(t, r, http.StatusUnprocessableEntity)

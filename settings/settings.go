@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,20 +51,71 @@ type Values struct {
 	SessionAbsoluteLifetime time.Duration
 }
 
-// Validate checks the values are within their bounds.
+// Range is the whole numbers of seconds a duration setting accepts.
+type Range struct {
+	Min, Max int64
+	// Off allows 0 besides Min to Max: the limit is off.
+	Off bool
+}
+
+// Ranges are the accepted values of the duration settings.
+var Ranges = map[string]Range{
+	KeySessionCookieAge:        {Min: MinCookieAge, Max: MaxCookieAge},
+	KeyVisitInterval:           {Min: 0, Max: 10 * MaxCookieAge},
+	KeySessionIdleTimeout:      {Min: 300, Max: MaxCookieAge, Off: true},
+	KeySessionAbsoluteLifetime: {Min: 3600, Max: 10 * MaxCookieAge, Off: true},
+}
+
+// Contains tells whether n seconds is in the range.
+func (r Range) Contains(n int64) bool {
+	return (n >= r.Min && n <= r.Max) || (r.Off && n == 0)
+}
+
+// Message says what the range is, for a form.
+func (r Range) Message() string {
+	if r.Off {
+		return fmt.Sprintf("Must be 0 (off) or between %d and %d seconds.", r.Min, r.Max)
+	}
+	return fmt.Sprintf("Must be between %d and %d seconds.", r.Min, r.Max)
+}
+
+// ParseSeconds reads the setting key as typed or stored: a whole number of
+// seconds within its range. Otherwise it returns a message saying what is
+// wanted; a number too large for a time.Duration is out of range, never
+// wrapped round to a small one.
+func ParseSeconds(key, s string) (time.Duration, string) {
+	r := Ranges[key]
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, r.Message()
+	}
+	if err != nil {
+		if r.Off {
+			return 0, "Enter a whole number of seconds (0 turns it off)."
+		}
+		return 0, "Enter a whole number of seconds."
+	}
+	if !r.Contains(n) {
+		return 0, r.Message()
+	}
+	return time.Duration(n) * time.Second, ""
+}
+
+// durations returns the duration settings of v by key.
+func (v *Values) durations() map[string]*time.Duration {
+	return map[string]*time.Duration{
+		KeySessionCookieAge: &v.SessionCookieAge, KeyVisitInterval: &v.VisitInterval,
+		KeySessionIdleTimeout: &v.SessionIdleTimeout, KeySessionAbsoluteLifetime: &v.SessionAbsoluteLifetime,
+	}
+}
+
+// Validate checks the values are within their ranges.
 func (v Values) Validate() map[string]string {
 	errs := map[string]string{}
-	if s := v.SessionCookieAge / time.Second; s < MinCookieAge || s > MaxCookieAge {
-		errs[KeySessionCookieAge] = fmt.Sprintf("Must be between %d and %d seconds.", MinCookieAge, MaxCookieAge)
-	}
-	if v.VisitInterval < 0 || v.VisitInterval > 10*365*24*time.Hour {
-		errs[KeyVisitInterval] = "Must be between 0 and 315360000 seconds."
-	}
-	if s := v.SessionIdleTimeout / time.Second; s != 0 && (s < 300 || s > MaxCookieAge) {
-		errs[KeySessionIdleTimeout] = fmt.Sprintf("Must be 0 (off) or between 300 and %d seconds.", MaxCookieAge)
-	}
-	if s := v.SessionAbsoluteLifetime / time.Second; s != 0 && (s < 3600 || s > 10*MaxCookieAge) {
-		errs[KeySessionAbsoluteLifetime] = fmt.Sprintf("Must be 0 (off) or between 3600 and %d seconds.", 10*MaxCookieAge)
+	for key, d := range v.durations() {
+		if r := Ranges[key]; !r.Contains(int64(*d / time.Second)) {
+			errs[key] = r.Message()
+		}
 	}
 	return errs
 }
@@ -87,12 +139,12 @@ func fromRows(rows map[string]string, defaults Values) (Values, error) {
 	var errs []error
 	seconds := func(key string, dst *time.Duration) {
 		if s, ok := rows[key]; ok {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("settings: %s: %q is not a number", key, s))
+			d, problem := ParseSeconds(key, s)
+			if problem != "" {
+				errs = append(errs, fmt.Errorf("settings: %s: %q: %s", key, s, problem))
 				return
 			}
-			*dst = time.Duration(n) * time.Second
+			*dst = d
 		}
 	}
 	flag := func(key string, dst *bool) {
@@ -105,10 +157,9 @@ func fromRows(rows map[string]string, defaults Values) (Values, error) {
 			*dst = b
 		}
 	}
-	seconds(KeySessionCookieAge, &v.SessionCookieAge)
-	seconds(KeyVisitInterval, &v.VisitInterval)
-	seconds(KeySessionIdleTimeout, &v.SessionIdleTimeout)
-	seconds(KeySessionAbsoluteLifetime, &v.SessionAbsoluteLifetime)
+	for key, dst := range v.durations() {
+		seconds(key, dst)
+	}
 	flag(KeySessionExpireAtBrowserClose, &v.SessionExpireAtBrowserClose)
 	flag(KeySessionSaveEveryRequest, &v.SessionSaveEveryRequest)
 	if len(v.Validate()) > 0 {
