@@ -13,8 +13,11 @@ import (
 )
 
 // cookieRow is one cookie the browser sent, as the inspector shows it.
+// Another application's cookie shows its name only: its value may be that
+// application's session key.
 type cookieRow struct {
 	Name, Value, About string
+	Hidden             bool
 }
 
 // sessionRow is one key of the session's data.
@@ -66,9 +69,10 @@ func (a *App) cookies(c *fiber.Ctx) error {
 	data := cookiesPage{Base: web.BaseOf(c, "Your cookies", "cookies"), Consent: web.ConsentOf(c)}
 	c.Request().Header.VisitAllCookie(func(k, v []byte) {
 		name := string(k)
-		about, ok := cookieAbout[name]
-		if !ok {
-			about = "Not set by Rango."
+		about, ours := cookieAbout[name]
+		if !ours {
+			data.Cookies = append(data.Cookies, cookieRow{Name: name, About: "Not set by Rango: its value is not shown.", Hidden: true})
+			return
 		}
 		data.Cookies = append(data.Cookies, cookieRow{Name: name, Value: shorten(name, string(v)), About: about})
 	})

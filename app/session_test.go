@@ -286,6 +286,13 @@ func TestCookiesPageShowsSession(t *testing.T) {
 	if !strings.Contains(d.Find("[data-testid=expires]").Text(), "in 2 weeks") {
 		t.Errorf("expires = %q, want in 2 weeks", d.Find("[data-testid=expires]").Text())
 	}
+	// Another application's cookie on the same host: its name only, since
+	// its value may be that application's session key.
+	c.SetCookie("PHPSESSID", "k7secret")
+	r = c.Get("/cookies")
+	if !strings.Contains(r.Body, "PHPSESSID") || strings.Contains(r.Body, "k7secret") {
+		t.Error("/cookies must list another application's cookie by name and hide its value")
+	}
 }
 
 func TestSweeperDeletesExpiredSessions(t *testing.T) {
