@@ -218,6 +218,42 @@ func TestLoginRotatesKeyAndKeepsData(t *testing.T) {
 	}
 }
 
+// sessionData decodes the stored session with this key.
+func sessionData(t *testing.T, site *testsite.Site, key string) web.Data {
+	t.Helper()
+	var raw []byte
+	if err := site.Store.DB().Raw("SELECT v FROM sessions WHERE k = ?", key).Row().Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	data, err := web.DecodeData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestLoginAsAnotherUserFlushesTheSession(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	site.NewClient(t).Register("flushed-bob", "correct horse battery")
+	c := site.NewClient(t)
+	c.Register("flushed-alice", "correct horse battery")
+	visits(t, c, "/about") // alice's visit counter
+	// The same user again keeps the data, as from anonymous.
+	wantStatus(t, c.Login("flushed-alice", "correct horse battery"), http.StatusSeeOther)
+	if data := sessionData(t, site, c.Cookie(web.SessionCookie)); data["visits"] == nil {
+		t.Fatalf("logging in again as the same user lost the data: %v", data)
+	}
+	// Bob logs in on alice's browser without her logging out.
+	wantStatus(t, c.Login("flushed-bob", "correct horse battery"), http.StatusSeeOther)
+	data := sessionData(t, site, c.Cookie(web.SessionCookie))
+	if data["_auth_username"] != "flushed-bob" {
+		t.Fatalf("logged in as %v, want flushed-bob", data["_auth_username"])
+	}
+	if _, kept := data["visits"]; kept {
+		t.Errorf("bob's session carries alice's data: %v", data)
+	}
+}
+
 func TestLogoutDeletesRowAndExpiresCookie(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)

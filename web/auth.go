@@ -60,9 +60,20 @@ func UserOf(c *fiber.Ctx) (*CurrentUser, error) {
 }
 
 // Login records the user in the session under a new session key; the old
-// row is deleted and the rest of the data is kept.
+// row is deleted. As in Django, the rest of the data is kept when the
+// session was anonymous or already this user's, and flushed when another
+// user was logged in, so that nothing of theirs passes to the next.
 func Login(c *fiber.Ctx, u CurrentUser) error {
 	s := SessionOf(c)
+	prev, ok, err := s.Int(keyUserID)
+	if err != nil {
+		return err
+	}
+	if ok && prev != 0 && uint64(prev) != u.ID {
+		if err := s.Update(flush); err != nil {
+			return err
+		}
+	}
 	if err := s.Rotate(); err != nil {
 		return err
 	}
@@ -73,6 +84,15 @@ func Login(c *fiber.Ctx, u CurrentUser) error {
 	}
 	c.Locals(userLocal{}, &u)
 	return nil
+}
+
+// flush empties the session's data.
+func flush(d Data) bool {
+	if len(d) == 0 {
+		return false
+	}
+	clear(d)
+	return true
 }
 
 // AuthenticatedWithin tells whether the user gave their password (logging
