@@ -54,6 +54,28 @@ func TestSecureCookiesAndHostPrefix(t *testing.T) {
 	}
 }
 
+func TestSecureCookiesOnErrorPages(t *testing.T) {
+	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.SecureCookies = true })
+	c := site.NewClient(t)
+	c.SetCookie(web.FlashCookie, "logged_in")
+	// The error page takes the flash (expiring its cookie) after every
+	// middleware has returned.
+	r := c.Get("/nowhere")
+	wantStatus(t, r, http.StatusNotFound)
+	var flash *http.Cookie
+	for _, ck := range r.Cookies() {
+		if !ck.Secure {
+			t.Errorf("cookie %s on the error page is not Secure: %v", ck.Name, r.Header.Values("Set-Cookie"))
+		}
+		if ck.Name == web.FlashCookie {
+			flash = ck
+		}
+	}
+	if flash == nil {
+		t.Fatalf("the error page did not expire the flash cookie: %v", r.Header.Values("Set-Cookie"))
+	}
+}
+
 func TestClientIPFromTrustedProxyOnly(t *testing.T) {
 	for name, tc := range map[string]struct {
 		proxies []string

@@ -59,6 +59,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			c.Set("HX-Reswap", "innerHTML")
 		}
 		c.Response().Header.Del("HX-Redirect")
+		// The page may set cookies (the flash's deletion) after SecureCookies ran.
+		defer markCookiesSecure(c)
 		if renderErr := Render(c, status, "pages/error", data); renderErr != nil {
 			log.Error("error page failed", "err", renderErr.Error())
 			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)

@@ -26,27 +26,42 @@ func SecurityHeaders() fiber.Handler {
 	})
 }
 
+// secureLocal marks a request whose cookies must all be Secure.
+type secureLocal struct{}
+
 // SecureCookies marks every cookie a response sets as Secure, for a site
-// served over HTTPS; with on false it does nothing.
+// served over HTTPS; with on false it does nothing. The error page, which
+// Fiber renders after every middleware has returned, marks its cookies
+// too (see ErrorHandler).
 func SecureCookies(on bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		err := c.Next()
 		if !on {
-			return err
+			return c.Next()
 		}
-		var names [][]byte
-		c.Response().Header.VisitAllCookie(func(key, _ []byte) {
-			names = append(names, append([]byte(nil), key...))
-		})
-		for _, name := range names {
-			ck := fasthttp.AcquireCookie()
-			ck.SetKeyBytes(name)
-			if c.Response().Header.Cookie(ck) {
-				ck.SetSecure(true)
-				c.Response().Header.SetCookie(ck)
-			}
-			fasthttp.ReleaseCookie(ck)
-		}
+		c.Locals(secureLocal{}, true)
+		err := c.Next()
+		markCookiesSecure(c)
 		return err
+	}
+}
+
+// markCookiesSecure makes every cookie of the response Secure when the
+// request went through SecureCookies(true).
+func markCookiesSecure(c *fiber.Ctx) {
+	if on, _ := c.Locals(secureLocal{}).(bool); !on {
+		return
+	}
+	var names [][]byte
+	c.Response().Header.VisitAllCookie(func(key, _ []byte) {
+		names = append(names, append([]byte(nil), key...))
+	})
+	for _, name := range names {
+		ck := fasthttp.AcquireCookie()
+		ck.SetKeyBytes(name)
+		if c.Response().Header.Cookie(ck) {
+			ck.SetSecure(true)
+			c.Response().Header.SetCookie(ck)
+		}
+		fasthttp.ReleaseCookie(ck)
 	}
 }
