@@ -8,8 +8,9 @@ import (
 // sessionsTable is the table gofiber/storage/mysql reads and writes (k, v,
 // e). Rango creates it first, with a binary key collation (a session key
 // matches only itself, never a differently-cased copy); migrateSessions
-// then adds the admin's columns and the indexes, the expiry index that the
-// storage's garbage collector needs among them.
+// then adds the admin's columns and the indexes, among them the expiry
+// index that Rango's own sweeper and -clearsessions delete by (the
+// storage's garbage collector is left off: see server.storageGCOff).
 const sessionsTable = "CREATE TABLE IF NOT EXISTS sessions (" +
 	"k VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT ''," +
 	"v BLOB NOT NULL," +

@@ -1,8 +1,9 @@
-// Package settings keeps Rango's runtime settings, named after Django's:
-// the session cookie age, whether sessions end when the browser closes,
-// whether every request saves the session, and the visit interval. They
-// live in the database, so they survive restarts and every app instance
-// shares them; each instance re-reads them every few seconds.
+// Package settings keeps Rango's runtime settings, named after Django's
+// where Django has them: the session cookie age, whether sessions end when
+// the browser closes, whether every request saves the session, the visit
+// interval, and OWASP's idle timeout and absolute lifetime of a session.
+// They live in the database, so they survive restarts and every app
+// instance shares them; each instance re-reads them every few seconds.
 package settings
 
 import (

@@ -147,7 +147,10 @@ func redirectToLogin(c *fiber.Ctx) error {
 }
 
 // Redirect answers a browser with 303 See Other and an htmx request with
-// HX-Location, so that htmx loads the target the same way as a link.
+// HX-Redirect: a full page load, not htmx's HX-Location swap. That is on
+// purpose: after logging in or out, or changing the password, the page's
+// <body hx-headers> must carry the new CSRF token and the navigation the
+// new user, which a swap of the content alone would leave stale.
 func Redirect(c *fiber.Ctx, target string) error {
 	if IsHTMX(c) {
 		c.Set("HX-Redirect", target)
