@@ -152,6 +152,33 @@ func TestCSRFRequired(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 }
 
+func TestCSRFTokenRotatesAtLoginAndLogout(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	site.NewClient(t).Register("rotated-csrf", "correct horse battery")
+	c := site.NewClient(t)
+	c.Get("/login")
+	anonymous := c.Cookie(web.CSRFCookie)
+	wantStatus(t, c.Post("/login", url.Values{"username": {"rotated-csrf"}, "password": {"correct horse battery"}}), http.StatusSeeOther)
+	loggedIn := c.Cookie(web.CSRFCookie)
+	if loggedIn == "" || loggedIn == anonymous {
+		t.Fatalf("the CSRF token after login is %q, the anonymous one was %q: want a new one", loggedIn, anonymous)
+	}
+	// The anonymous visitor's token no longer works in the user's session.
+	r := c.Post("/logout", url.Values{"_csrf": {anonymous}})
+	wantStatus(t, r, http.StatusForbidden)
+	page := c.Get("/")
+	if !strings.Contains(page.Body, "Logged in as") {
+		t.Fatal("a refused logout logged the user out")
+	}
+	if got, _ := doc(t, page).Find("input[name=_csrf]").First().Attr("value"); got != loggedIn {
+		t.Errorf("the page's token %q is not the cookie's %q", got, loggedIn)
+	}
+	wantStatus(t, c.Post("/logout", nil), http.StatusSeeOther)
+	if out := c.Cookie(web.CSRFCookie); out == "" || out == loggedIn {
+		t.Errorf("the CSRF token after logout is %q, the logged-in one was %q: want a new one", out, loggedIn)
+	}
+}
+
 func TestYourSessionsAndPasswordChange(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	here := site.NewClient(t)

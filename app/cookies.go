@@ -47,6 +47,7 @@ var cookieAbout = map[string]string{
 	web.SessionCookie:       "Your session's key; the data stays on the server. Strictly necessary.",
 	web.SecureSessionCookie: "Your session's key; the data stays on the server. Strictly necessary.",
 	web.CSRFCookie:          "Protects your forms against cross-site request forgery. Strictly necessary.",
+	web.SecureCSRFCookie:    "Protects your forms against cross-site request forgery. Strictly necessary.",
 	web.ConsentCookie:       "Remembers your answer to the cookie banner. Strictly necessary.",
 	web.TestCookie:          "Tells the login page that your browser keeps cookies. Strictly necessary.",
 	web.FlashCookie:         "Carries a one-time message to the next page. Strictly necessary.",
@@ -56,7 +57,7 @@ var cookieAbout = map[string]string{
 
 // shorten keeps long values readable; session keys are never shown whole.
 func shorten(name, value string) string {
-	if name == web.SessionCookie || name == web.SecureSessionCookie || name == web.CSRFCookie {
+	if name == web.SessionCookie || name == web.SecureSessionCookie || name == web.CSRFCookie || name == web.SecureCSRFCookie {
 		return web.ShortKey(value)
 	}
 	if len(value) > 40 {

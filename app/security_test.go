@@ -52,6 +52,13 @@ func TestSecureCookiesAndHostPrefix(t *testing.T) {
 	if _, ok := names[web.SessionCookie]; ok {
 		t.Error("the plain sessionid cookie is set too")
 	}
+	token := names[web.SecureCSRFCookie]
+	if token == nil || token.Path != "/" || token.Domain != "" || !token.HttpOnly {
+		t.Fatalf("no __Host-csrftoken cookie with Path=/ and no Domain: %v", r.Header.Values("Set-Cookie"))
+	}
+	if _, ok := names[web.CSRFCookie]; ok {
+		t.Error("the plain csrftoken cookie is set too")
+	}
 }
 
 func TestSecureCookiesOnErrorPages(t *testing.T) {

@@ -77,6 +77,7 @@ func Login(c *fiber.Ctx, u CurrentUser) error {
 	if err := s.Rotate(); err != nil {
 		return err
 	}
+	RotateCSRF(c)
 	for k, v := range map[string]any{keyUserID: u.ID, keyUsername: u.Username, keyIsStaff: u.IsStaff, keyAuthAt: time.Now().Unix()} {
 		if err := s.Set(k, v); err != nil {
 			return err
@@ -110,9 +111,11 @@ func Reauthenticated(c *fiber.Ctx) error {
 	return SessionOf(c).Set(keyAuthAt, time.Now().Unix())
 }
 
-// Logout deletes the session row and expires the cookie.
+// Logout deletes the session row and expires the cookie, and gives the
+// browser a new CSRF token.
 func Logout(c *fiber.Ctx) error {
 	c.Locals(userLocal{}, (*CurrentUser)(nil))
+	RotateCSRF(c)
 	s := SessionOf(c)
 	exists, err := s.Exists()
 	if err != nil || !exists {

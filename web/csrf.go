@@ -12,12 +12,18 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/csrf"
 )
 
-// CSRF names: the cookie, the form field and the htmx header.
+// CSRF names: the cookie (Django's name; behind HTTPS with the __Host-
+// prefix, so that no other host, not even a subdomain, can plant a token
+// of its choosing), the form field and the htmx header.
 const (
-	CSRFCookie = "csrftoken"
-	CSRFField  = "_csrf"
-	CSRFHeader = "X-CSRF-Token"
+	CSRFCookie       = "csrftoken"
+	SecureCSRFCookie = "__Host-csrftoken"
+	CSRFField        = "_csrf"
+	CSRFHeader       = "X-CSRF-Token"
 )
+
+// csrfAge is how long a CSRF cookie lives without a visit.
+const csrfAge = 30 * 24 * time.Hour
 
 // signedTokens is a fiber.Storage that stores nothing: a token is valid
 // when it carries the site's HMAC signature. Fiber's csrf middleware then
@@ -69,19 +75,32 @@ func (signedTokens) Reset() error { return nil }
 // Close closes nothing.
 func (signedTokens) Close() error { return nil }
 
+// csrfCookie is what RotateCSRF needs to issue a token.
+type csrfCookie struct {
+	tokens signedTokens
+	name   string
+	secure bool
+}
+
+// csrfCookieLocal is the fiber.Ctx local that holds the request's csrfCookie.
+type csrfCookieLocal struct{}
+
 // CSRF returns Fiber's csrf middleware with signed, stateless tokens read
 // from the X-CSRF-Token header (htmx) or the _csrf form field.
 func CSRF(key []byte, secure bool) fiber.Handler {
-	tokens := signedTokens{key: key}
-	return csrf.New(csrf.Config{
-		CookieName:     CSRFCookie,
+	ck := csrfCookie{tokens: signedTokens{key: key}, name: CSRFCookie, secure: secure}
+	if secure {
+		ck.name = SecureCSRFCookie
+	}
+	check := csrf.New(csrf.Config{
+		CookieName:     ck.name,
 		CookiePath:     "/",
 		CookieSecure:   secure,
 		CookieHTTPOnly: true,
 		CookieSameSite: "Lax",
-		Expiration:     30 * 24 * time.Hour,
-		Storage:        tokens,
-		KeyGenerator:   tokens.generate,
+		Expiration:     csrfAge,
+		Storage:        ck.tokens,
+		KeyGenerator:   ck.tokens.generate,
 		ContextKey:     csrfLocal{},
 		Extractor:      extractCSRF,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
@@ -94,6 +113,25 @@ func CSRF(key []byte, secure bool) fiber.Handler {
 					"Reload the page and try again.")
 		},
 	})
+	return func(c *fiber.Ctx) error {
+		c.Locals(csrfCookieLocal{}, ck)
+		return check(c)
+	}
+}
+
+// RotateCSRF gives the browser a new CSRF token, as Django does when a user
+// logs in or out: a token someone learnt or planted before does not carry
+// over into the new session. Pages rendered for this request get the new
+// token too.
+func RotateCSRF(c *fiber.Ctx) {
+	ck, ok := c.Locals(csrfCookieLocal{}).(csrfCookie)
+	if !ok {
+		return
+	}
+	token := ck.tokens.generate()
+	c.Cookie(&fiber.Cookie{Name: ck.name, Value: token, Path: "/", Secure: ck.secure, HTTPOnly: true, SameSite: "Lax",
+		Expires: time.Now().Add(csrfAge)})
+	c.Locals(csrfLocal{}, token)
 }
 
 func extractCSRF(c *fiber.Ctx) (string, error) {

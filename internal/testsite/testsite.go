@@ -28,6 +28,7 @@ import (
 	"rango/config"
 	"rango/models"
 	"rango/server"
+	"rango/web"
 )
 
 // serverDSN is the MariaDB server tests use; RANGO_TEST_DSN overrides it.
@@ -254,6 +255,14 @@ func (c *Client) Do(method, path string, form url.Values, header http.Header) *R
 	}
 	if m := csrfInput.FindSubmatch(b); m != nil {
 		c.CSRF = string(m[1])
+	}
+	// A new token (Rango issues one at login and logout) is in the next
+	// page a browser loads; this client follows no redirects, so it takes
+	// the token from the cookie, which holds the same.
+	for _, ck := range resp.Cookies() {
+		if (ck.Name == web.CSRFCookie || ck.Name == web.SecureCSRFCookie) && ck.Value != "" {
+			c.CSRF = ck.Value
+		}
 	}
 	return &Response{Response: resp, Body: string(b)}
 }
