@@ -11,7 +11,8 @@ import (
 	"rango/models"
 )
 
-// createAdmin creates the staff user name, or makes an existing user staff.
+// createAdmin creates the staff user name, or makes an existing user staff
+// and ends their sessions.
 // The password comes from RANGO_ADMIN_PASSWORD (passed in as envPassword)
 // or is asked for on the terminal without echo; never from the arguments.
 func createAdmin(ctx context.Context, store *models.Store, name, envPassword string) error {
@@ -32,7 +33,7 @@ func createAdmin(ctx context.Context, store *models.Store, name, envPassword str
 	if created {
 		fmt.Printf("created staff user %s\n", name)
 	} else {
-		fmt.Printf("user %s is now staff, with the new password\n", name)
+		fmt.Printf("user %s is now staff, with the new password; their sessions were ended\n", name)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"rango/internal/testsite"
+	"rango/models"
 )
 
 var db *testsite.Database
@@ -95,13 +97,26 @@ func TestCommands(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "created staff user boss") {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
+		// Someone is logged in as boss: a new password and privileges end it.
+		store := openTestStore(t)
+		boss, err := store.UserByName(t.Context(), "boss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.InsertSession(t.Context(), "boss-session", []byte("x"), time.Now().Add(time.Hour),
+			models.SessionMeta{UserID: boss.ID}); err != nil {
+			t.Fatal(err)
+		}
 		out, code = rango(t, bin, []string{"RANGO_ADMIN_PASSWORD=another password"}, "-createadmin", "boss")
 		if code != 0 || !strings.Contains(out, "now staff") {
 			t.Fatalf("second run: exit %d\n%s", code, out)
 		}
-		u, err := openTestStore(t).Authenticate(t.Context(), "boss", "another password")
+		u, err := store.Authenticate(t.Context(), "boss", "another password")
 		if err != nil || !u.IsStaff {
 			t.Errorf("boss: %+v, %v", u, err)
+		}
+		if _, err := store.SessionExpiry(t.Context(), "boss-session"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("boss's session survived -createadmin (%v)", err)
 		}
 		out, code = rango(t, bin, []string{"RANGO_ADMIN_PASSWORD=short"}, "-createadmin", "boss")
 		if code != 1 || !strings.Contains(out, "password needs") {

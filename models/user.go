@@ -97,8 +97,9 @@ func (s *Store) SetPassword(ctx context.Context, id uint64, password string) err
 }
 
 // MakeStaff creates the user as staff with the given password, or makes an
-// existing user staff and sets the password. It reports whether the user
-// was created.
+// existing user staff, sets the password and ends all of that user's
+// sessions (a change of privilege and password starts afresh, whoever held
+// them). It reports whether the user was created.
 func (s *Store) MakeStaff(ctx context.Context, username, password string) (bool, error) {
 	created := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -115,7 +116,10 @@ func (s *Store) MakeStaff(ctx context.Context, username, password string) (bool,
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("is_staff", true).Error; err != nil {
 			return translate(err, "make staff")
 		}
-		return txs.SetPassword(ctx, u.ID, password)
+		if err := txs.SetPassword(ctx, u.ID, password); err != nil {
+			return err
+		}
+		return translate(tx.Exec("DELETE FROM sessions WHERE user_id = ?", u.ID).Error, "end the user's sessions")
 	})
 	return created, err
 }
