@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -109,11 +108,17 @@ func (a *App) passwordConfirmed(c *fiber.Ctx, user *web.CurrentUser, what string
 	if password == "" {
 		return false, web.Render(c, fiber.StatusOK, "pages/account_confirm", data)
 	}
-	if _, err := a.store.Authenticate(c.UserContext(), user.Username, password); errors.Is(err, models.ErrInvalidCredentials) {
-		data.Problem = "That is not your password."
-		return false, web.Render(c, fiber.StatusUnprocessableEntity, "pages/account_confirm", data)
-	} else if err != nil {
+	problem, limited, err := a.confirmPassword(c, user, password)
+	if err != nil {
 		return false, err
+	}
+	if problem != "" {
+		data.Problem = problem
+		status := fiber.StatusUnprocessableEntity
+		if limited {
+			status = fiber.StatusTooManyRequests
+		}
+		return false, web.Render(c, status, "pages/account_confirm", data)
 	}
 	return true, web.Reauthenticated(c)
 }

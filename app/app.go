@@ -55,14 +55,13 @@ type Deps struct {
 	Store    *models.Store
 	Sessions *web.Sessions
 	Settings *settings.Live
-	// SecretKey derives the CSRF signing key and the cookie encryption key.
+	// SecretKey derives the CSRF signing key, the cookie encryption key
+	// and the device cookies' signing key.
 	SecretKey string
 	// SecureCookies marks every cookie Secure (behind HTTPS).
 	SecureCookies bool
 	// Proxies are the trusted reverse proxies.
 	Proxies web.Proxies
-	// LimiterStorage keeps login attempt counts, shared by all instances.
-	LimiterStorage fiber.Storage
 	// PageTimeout bounds a page view's work; see config.Config.
 	PageTimeout time.Duration
 	// PageCacheTTL is how long the lists every visitor sees alike are
@@ -78,7 +77,7 @@ type App struct {
 	settings  *settings.Live
 	cookieKey string
 	secure    bool
-	limits    fiber.Storage
+	devices   devices
 	cache     *pageCache
 	views     *html.Engine
 }
@@ -127,7 +126,7 @@ func New(d Deps) (*fiber.App, *App, error) {
 		settings:  d.Settings,
 		cookieKey: base64.StdEncoding.EncodeToString(DeriveKey(d.SecretKey, "client-cookies")),
 		secure:    d.SecureCookies,
-		limits:    d.LimiterStorage,
+		devices:   newDevices(d.SecretKey, d.SecureCookies),
 		cache:     newPageCache(d.PageCacheTTL),
 	}
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")

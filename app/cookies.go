@@ -51,13 +51,16 @@ var cookieAbout = map[string]string{
 	web.ConsentCookie:       "Remembers your answer to the cookie banner. Strictly necessary.",
 	web.TestCookie:          "Tells the login page that your browser keeps cookies. Strictly necessary.",
 	web.FlashCookie:         "Carries a one-time message to the next page. Strictly necessary.",
+	web.DeviceCookie:        "Says that this browser logged in as you before, so that wrong passwords typed elsewhere do not lock you out here. Strictly necessary.",
+	web.SecureDeviceCookie:  "Says that this browser logged in as you before, so that wrong passwords typed elsewhere do not lock you out here. Strictly necessary.",
 	keyVisits:               "Client-side visit counter (encrypted). Only after you accept cookies.",
 	keyLastVisit:            "When the client-side counter last went up (encrypted). Only after you accept cookies.",
 }
 
 // shorten keeps long values readable; session keys are never shown whole.
 func shorten(name, value string) string {
-	if name == web.SessionCookie || name == web.SecureSessionCookie || name == web.CSRFCookie || name == web.SecureCSRFCookie {
+	if name == web.SessionCookie || name == web.SecureSessionCookie || name == web.CSRFCookie || name == web.SecureCSRFCookie ||
+		name == web.DeviceCookie || name == web.SecureDeviceCookie {
 		return web.ShortKey(value)
 	}
 	if len(value) > 40 {

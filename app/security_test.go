@@ -121,8 +121,11 @@ func TestLoginRateLimit(t *testing.T) {
 		last = c.Post("/login", url.Values{"username": {"limited"}, "password": {"wrong guess"}})
 	}
 	wantStatus(t, last, http.StatusTooManyRequests)
-	if !strings.Contains(doc(t, last).Find("[data-testid=error-message]").Text(), "Too many failed logins") {
+	if !strings.Contains(doc(t, last).Find("[data-testid=problem]").Text(), "Too many failed logins") {
 		t.Error("the 429 page does not say what happened")
+	}
+	if v, _ := doc(t, last).Find("#username").Attr("value"); v != "limited" {
+		t.Errorf("the 429 page lost the typed user name: %q", v)
 	}
 	if r := c.Post("/login", url.Values{"username": {"limited"}, "password": {"long enough"}}); r.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("the right password while limited: %d, want 429", r.StatusCode)

@@ -47,8 +47,9 @@ func (a *App) loginForm(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusOK, "pages/login", a.accountPage(c, "Log in", "login"))
 }
 
-// login checks the credentials and logs the user in under a new session
-// key; the same message answers an unknown user and a wrong password.
+// login checks the credentials within the guessing limits and logs the
+// user in under a new session key; the same message answers an unknown
+// user and a wrong password, and the limits treat both alike.
 func (a *App) login(c *fiber.Ctx) error {
 	data := a.accountPage(c, "Log in", "login")
 	username := data.Errors.text(c, "username", "The user name", models.MaxUsername, true)
@@ -65,17 +66,27 @@ func (a *App) login(c *fiber.Ctx) error {
 	if len(data.Errors) > 0 {
 		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
 	}
-	user, err := a.store.Authenticate(c.UserContext(), username, password)
-	if errors.Is(err, models.ErrInvalidCredentials) {
-		data.Problem = "The user name or the password is not right."
-		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
-	}
+	ac, err := a.resolveAccount(c.UserContext(), username)
 	if err != nil {
 		return err
 	}
+	var limited *LimitedError
+	switch err := a.checkPassword(c, ac, password); {
+	case errors.As(err, &limited):
+		limited.retryAfter(c)
+		data.Problem = "Too many failed logins. For your account's safety, wait " + limited.wait() + " and try again."
+		return web.Render(c, fiber.StatusTooManyRequests, "pages/login", data)
+	case errors.Is(err, models.ErrInvalidCredentials):
+		data.Problem = "The user name or the password is not right."
+		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
+	case err != nil:
+		return a.limiterDown(c, err)
+	}
+	user := ac.user
 	if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username, IsStaff: user.IsStaff}); err != nil {
 		return err
 	}
+	a.devices.issue(c, user.ID)
 	web.SetFlash(c, "logged_in")
 	return web.Redirect(c, data.Next)
 }
@@ -120,6 +131,7 @@ func (a *App) register(c *fiber.Ctx) error {
 			if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username}); err != nil {
 				return err
 			}
+			a.devices.issue(c, user.ID)
 			web.SetFlash(c, "registered")
 			return web.Redirect(c, data.Next)
 		}

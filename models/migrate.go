@@ -27,5 +27,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.migrateSessions(ctx); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	if err := db.Exec(rateLimitsTable).Error; err != nil {
+		return fmt.Errorf("models: migrate: rate_limits: %w", err)
+	}
 	return nil
 }

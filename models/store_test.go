@@ -2,6 +2,8 @@ package models_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,5 +64,52 @@ func TestDeleteUserSessionsByHashTouchesOnlyThatUser(t *testing.T) {
 	}
 	if n, err := store.DeleteSessionsByHash(ctx, all); err != nil || n != 2 {
 		t.Fatalf("the admin's delete removed %d sessions (%v), want the other 2", n, err)
+	}
+}
+
+func TestAddHitCountsEveryHitOfAnyName(t *testing.T) {
+	store := openStore(t)
+	ctx := context.Background()
+	// Any name fits: long, with 4-byte characters, or empty.
+	for _, name := range []string{"login:" + strings.Repeat("ｂ", 100), "login:😀😀", "login:", "login:bob"} {
+		for want := int64(1); want <= 3; want++ {
+			n, err := store.AddHit(ctx, name, time.Minute)
+			if err != nil || n != want {
+				t.Fatalf("hit %d on %q: count %d, %v", want, name, n, err)
+			}
+		}
+		if err := store.RemoveHit(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := store.AddHit(ctx, name, time.Minute); err != nil || n != 3 {
+			t.Errorf("%q after taking one back and hitting again: %d, %v; want 3", name, n, err)
+		}
+	}
+	// Concurrent hits are all counted, each seeing its own count.
+	var wg sync.WaitGroup
+	seen := make([]bool, 41)
+	var mu sync.Mutex
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := store.AddHit(ctx, "concurrent", time.Minute)
+			if err != nil || n < 1 || n > 40 {
+				t.Errorf("concurrent hit: %d, %v", n, err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if seen[n] {
+				t.Errorf("two hits both counted as %d", n)
+			}
+			seen[n] = true
+		}()
+	}
+	wg.Wait()
+	// A window that has passed starts again at 1.
+	store.DB().Exec("UPDATE rate_limits SET e = ? WHERE v = '40'", time.Now().Add(-time.Second).Unix())
+	if n, err := store.AddHit(ctx, "concurrent", time.Minute); err != nil || n != 1 {
+		t.Errorf("after the window: %d, %v; want 1", n, err)
 	}
 }

@@ -59,17 +59,27 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 // ErrInvalidCredentials.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (User, error) {
 	u, err := s.UserByName(ctx, username)
-	if errors.Is(err, ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return User{}, ErrInvalidCredentials
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return User{}, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return User{}, ErrInvalidCredentials
+	if err := CheckPassword(u, password); err != nil {
+		return User{}, err
 	}
 	return u, nil
+}
+
+// CheckPassword returns ErrInvalidCredentials unless password is the
+// user's. The zero User (no such user) never matches, and takes as long to
+// refuse as a wrong password, so that timing does not tell which it was.
+func CheckPassword(u User, password string) error {
+	hash := []byte(u.PasswordHash)
+	if u.ID == 0 {
+		hash = dummyHash
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || u.ID == 0 {
+		return ErrInvalidCredentials
+	}
+	return nil
 }
 
 // UserByName finds a user by user name.

@@ -67,7 +67,9 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	// it must get the already-open pool: on its own it would open one with
 	// a one-second connection lifetime, and panic if the database is down.
 	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: storageGCOff})
-	limits := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
+	// The rate limiters count in rate_limits themselves (an atomic upsert,
+	// see models.AddHit); the storage only sweeps the expired counts.
+	mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
 	proxies, err := web.NewProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -87,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		},
 	})
 	f, _, err := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
-		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout},
+		SecureCookies: cfg.SecureCookies, Proxies: proxies,
 		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
 	if err != nil {
 		return nil, err

@@ -7,10 +7,14 @@ import (
 )
 
 // Cookie names of the strictly necessary cookies, which need no consent.
+// The device cookie, which tells that a browser logged in as a user
+// before, has the __Host- prefix behind HTTPS, as the session's has.
 const (
-	ConsentCookie = "cookie_consent"
-	FlashCookie   = "flash"
-	TestCookie    = "testcookie"
+	ConsentCookie      = "cookie_consent"
+	FlashCookie        = "flash"
+	TestCookie         = "testcookie"
+	DeviceCookie       = "device"
+	SecureDeviceCookie = "__Host-device"
 )
 
 // Consent choices stored in ConsentCookie.
