@@ -9,12 +9,14 @@ import (
 	"golang.org/x/term"
 
 	"rango/models"
+	"rango/passwords"
 )
 
 // createAdmin creates the staff user name, or makes an existing user staff
 // and ends their sessions.
 // The password comes from RANGO_ADMIN_PASSWORD (passed in as envPassword)
 // or is asked for on the terminal without echo; never from the arguments.
+// It must pass the rules of the register page.
 func createAdmin(ctx context.Context, store *models.Store, name, envPassword string) error {
 	password := envPassword
 	if password == "" {
@@ -23,8 +25,8 @@ func createAdmin(ctx context.Context, store *models.Store, name, envPassword str
 			return err
 		}
 	}
-	if len([]rune(password)) < models.MinPasswordLength || len(password) > models.MaxPasswordLength {
-		return fmt.Errorf("createadmin: the password needs %d to %d characters", models.MinPasswordLength, models.MaxPasswordLength)
+	if problem := passwords.Check(password, name, ""); problem != "" {
+		return fmt.Errorf("createadmin: %s", problem)
 	}
 	created, err := store.MakeStaff(ctx, name, password)
 	if err != nil {

@@ -118,9 +118,13 @@ func TestCommands(t *testing.T) {
 		if _, err := store.SessionExpiry(t.Context(), "boss-session"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("boss's session survived -createadmin (%v)", err)
 		}
-		out, code = rango(t, bin, []string{"RANGO_ADMIN_PASSWORD=short"}, "-createadmin", "boss")
-		if code != 1 || !strings.Contains(out, "password needs") {
-			t.Errorf("short password: exit %d\n%s", code, out)
+		// The register page's rules: long enough, not the name, not guessable.
+		for password, want := range map[string]string{"short": "at least 8", "long enough": "too easy to guess",
+			"the bosses battery horse": "user name"} {
+			out, code = rango(t, bin, []string{"RANGO_ADMIN_PASSWORD=" + password}, "-createadmin", "boss")
+			if code != 1 || !strings.Contains(out, want) {
+				t.Errorf("password %q: exit %d, want 1 and %q:\n%s", password, code, want, out)
+			}
 		}
 		_, code = rango(t, bin, []string{"RANGO_ADMIN_PASSWORD="}, "-createadmin", "boss")
 		if code != 1 {

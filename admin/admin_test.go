@@ -50,7 +50,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	staff := staffClient(t, site, "matrixboss")
 	user := site.NewClient(t)
-	user.Register("matrixuser", "long enough")
+	user.Register("matrixuser", "correct horse battery")
 	anon := site.NewClient(t)
 	anon.Get("/")
 
@@ -123,7 +123,7 @@ func TestListFiltersAndPaging(t *testing.T) {
 	site.Store.DB().Exec("DELETE FROM sessions")
 	staff := staffClient(t, site, "listboss")
 	member := site.NewClient(t)
-	member.Register("listmember", "long enough")
+	member.Register("listmember", "correct horse battery")
 	u, _ := site.Store.UserByName(context.Background(), "listmember")
 	addSessions(t, site, 100, nil, "10.1.2.3", false)
 	addSessions(t, site, 7, u.ID, "192.168.7.7", false)
@@ -204,7 +204,7 @@ func TestInspectDecodesSiteSession(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	staff := staffClient(t, site, "inspectboss")
 	visitor := site.NewClient(t)
-	visitor.Register("inspected", "long enough")
+	visitor.Register("inspected", "correct horse battery")
 	visitor.Get("/about")
 	hash := web.KeyHash(visitor.Cookie(web.SessionCookie))
 	site.Store.DB().Exec("UPDATE sessions SET v = v WHERE kh = ?", hash)
@@ -251,7 +251,7 @@ func TestClearing(t *testing.T) {
 	staff := staffClient(t, site, "clearboss")
 	newVisitor := func(name string) *testsite.Client {
 		c := site.NewClient(t)
-		c.Register(name, "long enough")
+		c.Register(name, "correct horse battery")
 		if !strings.Contains(whoami(t, c), name) {
 			t.Fatalf("%s is not logged in", name)
 		}
@@ -297,7 +297,7 @@ func TestClearing(t *testing.T) {
 	t.Run("log out everywhere", func(t *testing.T) {
 		one := newVisitor("everywhere")
 		two := site.NewClient(t)
-		two.Login("everywhere", "long enough")
+		two.Login("everywhere", "correct horse battery")
 		other := newVisitor("bystander")
 		u, _ := site.Store.UserByName(context.Background(), "everywhere")
 		staff.Get("/admin/sessions")
@@ -348,7 +348,7 @@ func TestAuditTrail(t *testing.T) {
 	staff := staffClient(t, site, "auditboss")
 	resetSettings(t, site)
 	v := site.NewClient(t)
-	v.Register("audited", "long enough")
+	v.Register("audited", "correct horse battery")
 	key := v.Cookie(web.SessionCookie)
 	staff.Get("/admin/sessions")
 	staff.Post("/admin/sessions/"+web.KeyHash(key)+"/delete", nil)

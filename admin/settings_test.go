@@ -176,7 +176,7 @@ func TestIdleTimeoutAndAbsoluteLifetime(t *testing.T) {
 	for name, column := range map[string]string{"idle": "last_seen", "absolute": "created_at"} {
 		t.Run(name, func(t *testing.T) {
 			v := site.NewClient(t)
-			v.Register("life-"+name, "long enough")
+			v.Register("life-"+name, "correct horse battery")
 			if whoami(t, v) == "" {
 				t.Fatal("not logged in")
 			}

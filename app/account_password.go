@@ -53,7 +53,11 @@ func (a *App) changePassword(c *fiber.Ctx) error {
 	}
 	data := passwordPage{Base: web.BaseOf(c, "Change your password", "account"), EndOthers: c.FormValue("end_others") == "on", Errors: fieldErrors{}}
 	current, next, confirm := c.FormValue("current"), c.FormValue("password"), c.FormValue("password2")
-	validatePassword(data.Errors, next, confirm)
+	me, err := a.store.UserByID(c.UserContext(), user.ID)
+	if err != nil {
+		return err
+	}
+	validatePassword(data.Errors, next, confirm, me.Username, me.Email)
 	status := fiber.StatusUnprocessableEntity
 	if current == "" {
 		data.Errors["current"] = "Enter your current password."

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"rango/config"
 	"rango/internal/testsite"
 	"rango/web"
 )
@@ -25,13 +26,18 @@ func TestRegisterValidation(t *testing.T) {
 		text  string
 	}{
 		{"short password", url.Values{"username": {"ann"}, "password": {"short"}, "password2": {"short"}}, "password", "at least 8"},
-		{"passwords differ", url.Values{"username": {"ann"}, "password": {"long enough 1"}, "password2": {"long enough 2"}}, "password2", "differ"},
-		{"bad user name", url.Values{"username": {"a b<script>"}, "password": {"long enough"}, "password2": {"long enough"}}, "username", "Use letters"},
-		{"no user name", url.Values{"password": {"long enough"}, "password2": {"long enough"}}, "username", "required"},
-		{"bad email", url.Values{"username": {"ann"}, "email": {"not-an-email"}, "password": {"long enough"}, "password2": {"long enough"}}, "email", "not an email"},
-		{"bad website", url.Values{"username": {"ann"}, "website": {"javascript:alert(1)"}, "password": {"long enough"}, "password2": {"long enough"}}, "website", "http"},
-		{"long user name", url.Values{"username": {strings.Repeat("a", 151)}, "password": {"long enough"}, "password2": {"long enough"}}, "username", "at most 150"},
-		{"invalid utf-8", url.Values{"username": {"ann\xff"}, "password": {"long enough"}, "password2": {"long enough"}}, "username", "UTF-8"},
+		{"weak password", url.Values{"username": {"ann"}, "password": {"long enough"}, "password2": {"long enough"}}, "password", "too easy to guess"},
+		{"common password", url.Values{"username": {"ann"}, "password": {"password1"}, "password2": {"password1"}}, "password", "commonly used"},
+		{"password is the user name", url.Values{"username": {"horsebattery"}, "password": {"HorseBattery"}, "password2": {"HorseBattery"}}, "password", "user name"},
+		{"password contains the user name", url.Values{"username": {"ann"}, "password": {"ann battery staple horse"}, "password2": {"ann battery staple horse"}}, "password", "user name"},
+		{"password from the email", url.Values{"username": {"ann"}, "email": {"wonderland1865@example.com"}, "password": {"wonderland1865"}, "password2": {"wonderland1865"}}, "password", "email"},
+		{"passwords differ", url.Values{"username": {"ann"}, "password": {"correct horse battery 1"}, "password2": {"correct horse battery 2"}}, "password2", "differ"},
+		{"bad user name", url.Values{"username": {"a b<script>"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}}, "username", "Use letters"},
+		{"no user name", url.Values{"password": {"correct horse battery"}, "password2": {"correct horse battery"}}, "username", "required"},
+		{"bad email", url.Values{"username": {"ann"}, "email": {"not-an-email"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}}, "email", "not an email"},
+		{"bad website", url.Values{"username": {"ann"}, "website": {"javascript:alert(1)"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}}, "website", "http"},
+		{"long user name", url.Values{"username": {strings.Repeat("a", 151)}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}}, "username", "at most 150"},
+		{"invalid utf-8", url.Values{"username": {"ann\xff"}, "password": {"correct horse battery"}, "password2": {"correct horse battery"}}, "username", "UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.Post("/register", tc.form)
@@ -51,12 +57,78 @@ func TestRegisterValidation(t *testing.T) {
 			}
 		})
 	}
-	c.Register("taken", "long enough")
+	c.Register("taken", "correct horse battery")
 	c2 := site.NewClient(t)
-	r := c2.Register("TAKEN", "long enough")
+	r := c2.Register("TAKEN", "correct horse battery")
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	if !strings.Contains(r.Body, "taken") {
 		t.Error("a taken user name (in any case) must be refused with a message")
+	}
+}
+
+func TestRegistrationLimitedPerAddress(t *testing.T) {
+	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.TrustedProxies = []string{"127.0.0.1"} })
+	site.NewClient(t).Register("taken-name", "correct horse battery")
+	register := func(c *testsite.Client, ip, name string) *testsite.Response {
+		return c.Do(http.MethodPost, "/register", url.Values{"username": {name}, "password": {"correct horse battery"},
+			"password2": {"correct horse battery"}, "_csrf": {c.CSRF}}, http.Header{"X-Forwarded-For": {ip}})
+	}
+	c := site.NewClient(t)
+	c.Get("/register")
+	// Nine sign-ups from this address this hour already (counted directly,
+	// sparing nine bcrypts; app/ratelimit.go keys them "register:" and the
+	// address); a tenth asks whether a name is taken.
+	countFailures(t, site, "register:203.0.113.7", 9)
+	wantStatus(t, register(c, "203.0.113.7", "taken-name"), http.StatusUnprocessableEntity)
+	r := register(c, "203.0.113.7", "probed-name")
+	wantStatus(t, r, http.StatusTooManyRequests)
+	d := doc(t, r)
+	if !strings.Contains(d.Find("[data-testid=problem]").Text(), "Too many registrations") {
+		t.Errorf("the 429 page does not say what happened:\n%.1500s", r.Body)
+	}
+	if v, _ := d.Find("#username").Attr("value"); v != "probed-name" {
+		t.Errorf("the form lost the user name: %q", v)
+	}
+	if _, err := site.Store.UserByName(t.Context(), "probed-name"); err == nil {
+		t.Error("a refused registration created the account")
+	}
+	// Invalid forms do not count; another address is not held back.
+	other := site.NewClient(t)
+	other.Get("/register")
+	wantStatus(t, register(other, "203.0.113.8", "probed-name"), http.StatusSeeOther)
+}
+
+func TestPasswordStrengthAsYouType(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	c := site.NewClient(t)
+	wantStatus(t, c.Get("/register"), http.StatusOK)
+	meter := func(form url.Values) string {
+		t.Helper()
+		r := c.Do(http.MethodPost, "/password-strength", form, http.Header{"X-CSRF-Token": {c.CSRF}, "HX-Request": {"true"}})
+		wantStatus(t, r, http.StatusOK)
+		return strings.Join(strings.Fields(doc(t, r).Find("#password-strength").Text()), " ")
+	}
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"password": {"password"}}, "Strength: too weak. This password is too easy to guess. It is one of the most common passwords."},
+		{url.Values{"password": {"correct horse battery"}}, "Strength: strong."},
+		{url.Values{"password": {"annabelle battery horse"}, "username": {"annabelle"}}, "Strength: not allowed. The password must not be or contain your user name."},
+		{url.Values{"password": {"short"}}, "Strength: too short."},
+		{url.Values{"password": {""}}, ""},
+	} {
+		if got := meter(tc.form); !strings.HasPrefix(got, tc.want) || (tc.want == "") != (got == "") {
+			t.Errorf("%v: meter says %q, want %q", tc.form, got, tc.want)
+		}
+	}
+	// It is a POST behind the CSRF check, like every other.
+	r := c.Do(http.MethodPost, "/password-strength", url.Values{"password": {"x"}}, nil)
+	wantStatus(t, r, http.StatusForbidden)
+	// The register page asks for it as the user types.
+	input := doc(t, c.Get("/register")).Find("#password")
+	if v, _ := input.Attr("hx-post"); v != "/password-strength" {
+		t.Errorf("the password field does not ask for its strength: hx-post=%q", v)
 	}
 }
 
@@ -79,19 +151,19 @@ func TestLoginSameMessageForUnknownUserAndWrongPassword(t *testing.T) {
 func TestRestrictedRedirectsToLoginAndBack(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("walker", "long enough")
+	c.Register("walker", "correct horse battery")
 	c.Post("/logout", nil)
 	r := c.Get("/restricted")
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?next=%2Frestricted" {
 		t.Fatalf("anonymous /restricted: %d to %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	c.Get(r.Header.Get("Location"))
-	r = c.Post("/login", url.Values{"username": {"walker"}, "password": {"long enough"}, "next": {"/restricted"}})
+	r = c.Post("/login", url.Values{"username": {"walker"}, "password": {"correct horse battery"}, "next": {"/restricted"}})
 	if r.Header.Get("Location") != "/restricted" {
 		t.Fatalf("after login: to %q, want /restricted", r.Header.Get("Location"))
 	}
 	wantStatus(t, c.Get("/restricted"), http.StatusOK)
-	r = c.Post("/login", url.Values{"username": {"walker"}, "password": {"long enough"}, "next": {"//evil.example/"}})
+	r = c.Post("/login", url.Values{"username": {"walker"}, "password": {"correct horse battery"}, "next": {"//evil.example/"}})
 	if r.Header.Get("Location") != "/" {
 		t.Errorf("next=//evil.example/ redirected to %q, want /", r.Header.Get("Location"))
 	}
@@ -100,14 +172,14 @@ func TestRestrictedRedirectsToLoginAndBack(t *testing.T) {
 func TestTestCookie(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("cookieless", "long enough")
+	c.Register("cookieless", "correct horse battery")
 	c.Post("/logout", nil)
 	c.Get("/login")
 	u, _ := url.Parse(c.Base)
 	// Keep the CSRF cookie but drop the test cookie, as a browser that
 	// refuses the cookies of the login page would not send it.
 	c.Jar.SetCookies(u, []*http.Cookie{{Name: web.TestCookie, Value: "", MaxAge: -1, Path: "/"}})
-	r := c.Post("/login", url.Values{"username": {"cookieless"}, "password": {"long enough"}})
+	r := c.Post("/login", url.Values{"username": {"cookieless"}, "password": {"correct horse battery"}})
 	wantStatus(t, r, http.StatusBadRequest)
 	if !strings.Contains(doc(t, r).Find("[data-testid=problem]").Text(), "enable cookies to log in") {
 		t.Errorf("no plain message about cookies:\n%.1500s", r.Body)
@@ -131,7 +203,7 @@ func TestTestCookie(t *testing.T) {
 func TestCSRFRequired(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("csrfer", "long enough")
+	c.Register("csrfer", "correct horse battery")
 	for _, path := range []string{"/add_category", "/category/python/like", "/category/python/unlike", "/logout", "/consent",
 		"/category/python/add_page", "/account/password", "/account/sessions/end-others", "/account/sessions/0123456789abcdef/end", "/login", "/register"} {
 		r := c.Do(http.MethodPost, path, url.Values{"name": {"Sneaky"}}, nil)
@@ -188,7 +260,7 @@ func TestYourSessionsAndPasswordChange(t *testing.T) {
 	third := site.NewClient(t)
 	third.Login("multi", "first password")
 	stranger := site.NewClient(t)
-	stranger.Register("stranger", "long enough")
+	stranger.Register("stranger", "correct horse battery")
 
 	r := here.Get("/account/sessions")
 	wantStatus(t, r, http.StatusOK)
@@ -210,8 +282,14 @@ func TestYourSessionsAndPasswordChange(t *testing.T) {
 		t.Error("the ended session is still logged in")
 	}
 
-	// Change the password, ending the other sessions.
+	// Change the password, ending the other sessions. A weak new password
+	// is refused with the reason.
 	here.Get("/account/password")
+	r = here.Post("/account/password", url.Values{"current": {"first password"}, "password": {"multi password"}, "password2": {"multi password"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if msg := doc(t, r).Find("#password").Parent().Find(".invalid-feedback").Text(); !strings.Contains(msg, "user name") {
+		t.Errorf("a new password containing the user name: the message is %q", msg)
+	}
 	r = here.Post("/account/password", url.Values{"current": {"wrong"}, "password": {"second password"}, "password2": {"second password"}, "end_others": {"on"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	before := here.Cookie(web.SessionCookie)
@@ -234,7 +312,7 @@ func TestYourSessionsAndPasswordChange(t *testing.T) {
 func TestOversizedBodyAndFields(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("bigbody", "long enough")
+	c.Register("bigbody", "correct horse battery")
 	c.Get("/add_category")
 	r := c.Post("/add_category", url.Values{"name": {strings.Repeat("x", 70*1024)}})
 	wantStatus(t, r, http.StatusRequestEntityTooLarge)

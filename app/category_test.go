@@ -34,7 +34,7 @@ func TestLoginRequired(t *testing.T) {
 func TestAddCategoryAndPage(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("adder", "long enough")
+	c.Register("adder", "correct horse battery")
 	c.Get("/add_category")
 	r := c.Post("/add_category", url.Values{"name": {"Go <Lang> & Friends"}})
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/category/go-lang-friends" {
@@ -77,7 +77,7 @@ func TestAddCategoryAndPage(t *testing.T) {
 func TestLikeByHTMX(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("liker", "long enough")
+	c.Register("liker", "correct horse battery")
 	before := likeCount(t, c.Get("/category/django").Body)
 	c.HTMX = true
 	r := c.Post("/category/django/like", nil)

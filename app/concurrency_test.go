@@ -91,7 +91,7 @@ func TestEndedDuringBurstStaysEnded(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := site.NewClient(t)
-			c.Register("burst-"+strings.ReplaceAll(name, " ", "-"), "long enough")
+			c.Register("burst-"+strings.ReplaceAll(name, " ", "-"), "correct horse battery")
 			key := c.Cookie(web.SessionCookie)
 			var wg sync.WaitGroup
 			wg.Add(1)

@@ -115,7 +115,7 @@ func hostileRequest(rng *rand.Rand, base string, tokens []string, sessions []str
 func TestHostileClient(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	ctx := context.Background()
-	if _, err := site.Store.MakeStaff(ctx, "hostileboss", "long enough"); err != nil {
+	if _, err := site.Store.MakeStaff(ctx, "hostileboss", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
 	// Real tokens and sessions (anonymous, user, staff) so that hostile
@@ -125,9 +125,9 @@ func TestHostileClient(t *testing.T) {
 		c := site.NewClient(t)
 		switch login {
 		case "hostileuser":
-			c.Register(login, "long enough")
+			c.Register(login, "correct horse battery")
 		case "hostileboss":
-			c.Login(login, "long enough")
+			c.Login(login, "correct horse battery")
 		default:
 			c.Get("/about")
 		}
@@ -197,7 +197,7 @@ func TestHostileClient(t *testing.T) {
 func TestTypedTextIsStoredLiterallyAndEscaped(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("literal", "long enough")
+	c.Register("literal", "correct horse battery")
 	for _, name := range []string{`<script>alert("x")</script>`, `Robert'); DROP TABLE categories;--`, `{{.CSRFToken}} & "quotes"`} {
 		c.Get("/add_category")
 		r := c.Post("/add_category", url.Values{"name": {name}})

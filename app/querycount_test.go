@@ -69,7 +69,7 @@ func TestQueriesPerRequest(t *testing.T) {
 	}
 
 	member := site.NewClient(t)
-	member.Register("counted", "long enough")
+	member.Register("counted", "correct horse battery")
 	member.Get("/")
 	for _, tc := range []struct {
 		method, path string
@@ -109,7 +109,7 @@ func TestQueriesPerRequestWithPageCache(t *testing.T) {
 		t.Errorf("cookie-less visitor, cached category: %d round trips, want 0", n)
 	}
 	member := site.NewClient(t)
-	member.Register("cachedmember", "long enough")
+	member.Register("cachedmember", "correct horse battery")
 	before := likeCount(t, member.Get("/category/python").Body)
 	if n := trips(t, site, member, http.MethodGet, "/category/python"); n != 2 {
 		t.Errorf("logged in, cached category: %d round trips, want 2 (session read, liked?)", n)

@@ -25,6 +25,7 @@ func (a *App) Routes(r fiber.Router) {
 
 	r.Get("/register", a.registerForm)
 	r.Post("/register", a.register)
+	r.Post("/password-strength", a.passwordStrength)
 	r.Get("/login", a.loginForm)
 	r.Post("/login", a.login)
 	r.Post("/logout", a.logout)

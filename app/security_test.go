@@ -113,7 +113,7 @@ func TestClientIPFromTrustedProxyOnly(t *testing.T) {
 func TestLoginRateLimit(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	c := site.NewClient(t)
-	c.Register("limited", "long enough")
+	c.Register("limited", "correct horse battery")
 	c.Post("/logout", nil)
 	c.Get("/login")
 	var last *testsite.Response
@@ -127,14 +127,14 @@ func TestLoginRateLimit(t *testing.T) {
 	if v, _ := doc(t, last).Find("#username").Attr("value"); v != "limited" {
 		t.Errorf("the 429 page lost the typed user name: %q", v)
 	}
-	if r := c.Post("/login", url.Values{"username": {"limited"}, "password": {"long enough"}}); r.StatusCode != http.StatusTooManyRequests {
+	if r := c.Post("/login", url.Values{"username": {"limited"}, "password": {"correct horse battery"}}); r.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("the right password while limited: %d, want 429", r.StatusCode)
 	}
 	// Another user from the same browser is still allowed in.
 	other := site.NewClient(t)
-	other.Register("unlimited", "long enough")
+	other.Register("unlimited", "correct horse battery")
 	other.Post("/logout", nil)
-	if r := other.Login("unlimited", "long enough"); r.StatusCode != http.StatusSeeOther {
+	if r := other.Login("unlimited", "correct horse battery"); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("another user's login: %d", r.StatusCode)
 	}
 }

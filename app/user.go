@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"rango/models"
+	"rango/passwords"
 	"rango/web"
 )
 
@@ -120,6 +121,17 @@ func (a *App) register(c *fiber.Ctx) error {
 		return web.Render(c, fiber.StatusBadRequest, "pages/register", data)
 	}
 	if len(errs) == 0 {
+		// Every attempt that gets as far as the name (and would tell
+		// whether it is taken) counts against the address.
+		var limited *LimitedError
+		switch err := a.spend(c.UserContext(), []charge{perRegistration.on(web.ClientIP(c))}); {
+		case errors.As(err, &limited):
+			limited.retryAfter(c)
+			data.Problem = "Too many registrations from your network. Please wait " + limited.wait() + " and try again."
+			return web.Render(c, fiber.StatusTooManyRequests, "pages/register", data)
+		case err != nil:
+			return a.limiterDown(c, err)
+		}
 		user, err := a.store.CreateUser(c.UserContext(), models.NewUser{
 			Username: data.Username, Email: data.Email, Password: password, Website: data.Website})
 		switch {
@@ -149,17 +161,15 @@ func validateAccount(errs fieldErrors, username, email, website, password, confi
 		}
 	}
 	errs.webURL("website", "The website", website)
-	validatePassword(errs, password, confirm)
+	validatePassword(errs, password, confirm, username, email)
 }
 
-// validatePassword checks a new password and its confirmation.
-func validatePassword(errs fieldErrors, password, confirm string) {
-	switch {
-	case len([]rune(password)) < models.MinPasswordLength:
-		errs["password"] = "The password needs at least 8 characters."
-	case len(password) > models.MaxPasswordLength:
-		errs["password"] = "The password can be at most 72 bytes long."
-	case password != confirm:
+// validatePassword checks a new password for the account (the rules of
+// package passwords) and its confirmation.
+func validatePassword(errs fieldErrors, password, confirm, username, email string) {
+	if problem := passwords.Check(password, username, email); problem != "" {
+		errs["password"] = problem
+	} else if password != confirm {
 		errs["password2"] = "The two passwords differ."
 	}
 }

@@ -10,13 +10,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// Limits on what account forms accept.
+// Limits on what account forms accept (the password's are in package
+// passwords).
 const (
-	MinPasswordLength = 8
-	MaxPasswordLength = 72 // bcrypt reads no further
-	MaxUsername       = 150
-	MaxEmail          = 254
-	MaxWebsite        = 200
+	MaxUsername = 150
+	MaxEmail    = 254
+	MaxWebsite  = 200
 )
 
 // User is a registered account.

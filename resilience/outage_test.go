@@ -52,7 +52,7 @@ func timedGet(t *testing.T, c *testsite.Client, path string) (*testsite.Response
 func TestDatabaseOutage(t *testing.T) {
 	site, db := privateSite(t)
 	c := site.NewClient(t)
-	c.Register("survivor", "long enough")
+	c.Register("survivor", "correct horse battery")
 	if got := visits(t, c.Get("/about")); got != "Visits: 1" {
 		t.Fatalf("before the outage: %q", got)
 	}

@@ -80,7 +80,9 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	var env []string
+	// Each simulated browser comes from an address of its own (see
+	// browser.do), as real ones do: Rango limits sign-ups per address.
+	env := []string{"RANGO_TRUSTED_PROXIES=127.0.0.1"}
 	if o.fill > 0 || o.cleanup > 0 {
 		// Keep the expired rows for the measurements: no sweeping.
 		env = append(env, "RANGO_SESSION_GC_INTERVAL=24h")
@@ -302,6 +304,7 @@ func (b *browser) warmUp() {
 		b.get("/register", nil)
 		name := fmt.Sprintf("bench%d_%d", b.id, time.Now().UnixNano()%1e6)
 		b.post("/register", url.Values{"username": {name}, "password": {"benchmark password"}, "password2": {"benchmark password"}})
+		b.csrf = "" // logging in issued a new token: take it from the next page
 		b.get("/", nil)
 	}
 }
@@ -363,6 +366,7 @@ func (b *browser) post(path string, form url.Values) bool {
 }
 
 func (b *browser) do(req *http.Request) bool {
+	req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", b.id>>16&255, b.id>>8&255, b.id&255))
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return false
