@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // browserTarget resolves next against https://rango.example/ the way a
@@ -108,16 +107,35 @@ func FuzzDevice(f *testing.F) {
 
 func FuzzCSRFToken(f *testing.F) {
 	tokens := signedTokens{key: []byte("fuzz key")}
+	other := signedTokens{key: []byte("another key")}
 	f.Add(tokens.generate())
+	f.Add(other.generate())
 	f.Add("forged.token")
 	f.Add("")
 	f.Add(".")
 	f.Fuzz(func(t *testing.T, token string) {
-		if tokens.valid(token) && !utf8.ValidString(token) {
-			t.Errorf("an invalid string passed as a token: %q", token)
+		valid := tokens.valid(token)
+		nonce, _, _ := strings.Cut(token, ".")
+		// Only what this key signed passes: a nonce, a dot, its signature.
+		if valid && token != nonce+"."+tokens.sign(nonce) {
+			t.Errorf("a token this key did not sign passed: %q", token)
+		}
+		// Forgeries fail: signed with another key, or with its signature changed.
+		if forged := nonce + "." + other.sign(nonce); tokens.valid(forged) {
+			t.Errorf("a token signed with another key passed: %q", forged)
+		}
+		if valid {
+			sig := []byte(token[len(nonce)+1:])
+			sig[len(sig)-1] ^= 1
+			if tampered := nonce + "." + string(sig); tokens.valid(tampered) {
+				t.Errorf("a token with a changed signature passed: %q", tampered)
+			}
+		}
+		if genuine := nonce + "." + tokens.sign(nonce); len(genuine) <= 100 && !tokens.valid(genuine) {
+			t.Errorf("a token this key signed was refused: %q", genuine)
 		}
 		raw, _ := tokens.Get(token)
-		if (raw != nil) != tokens.valid(token) {
+		if (raw != nil) != valid {
 			t.Error("Get disagrees with valid")
 		}
 	})
