@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,29 +36,77 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestSecureCookiesAndHostPrefix(t *testing.T) {
-	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.SecureCookies = true })
-	r := site.NewClient(t).Get("/")
-	names := map[string]*http.Cookie{}
-	for _, ck := range r.Cookies() {
-		names[ck.Name] = ck
-		if !ck.Secure {
-			t.Errorf("cookie %s is not Secure", ck.Name)
-		}
-	}
-	sess := names[web.SecureSessionCookie]
-	if sess == nil || sess.Path != "/" || sess.Domain != "" || !sess.HttpOnly {
-		t.Fatalf("no __Host-sessionid cookie with Path=/ and no Domain: %v", r.Header.Values("Set-Cookie"))
-	}
-	if _, ok := names[web.SessionCookie]; ok {
-		t.Error("the plain sessionid cookie is set too")
-	}
-	token := names[web.SecureCSRFCookie]
-	if token == nil || token.Path != "/" || token.Domain != "" || !token.HttpOnly {
-		t.Fatalf("no __Host-csrftoken cookie with Path=/ and no Domain: %v", r.Header.Values("Set-Cookie"))
-	}
-	if _, ok := names[web.CSRFCookie]; ok {
-		t.Error("the plain csrftoken cookie is set too")
+// httpsJar keeps and sends Secure cookies over the tests' plain HTTP, as
+// a browser would over the HTTPS that secure mode assumes.
+type httpsJar struct{ http.CookieJar }
+
+func asHTTPS(u *url.URL) *url.URL {
+	v := *u
+	v.Scheme = "https"
+	return &v
+}
+
+func (j httpsJar) SetCookies(u *url.URL, cs []*http.Cookie) { j.CookieJar.SetCookies(asHTTPS(u), cs) }
+func (j httpsJar) Cookies(u *url.URL) []*http.Cookie        { return j.CookieJar.Cookies(asHTTPS(u)) }
+
+// TestCookieAttributes takes a browser through everything that sets a
+// cookie and checks every cookie Rango sets, or deletes, on the way:
+// HttpOnly, SameSite=Lax, Path=/, no Domain; behind HTTPS also Secure,
+// with the __Host- prefix on the session, CSRF and device cookies.
+func TestCookieAttributes(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		t.Run(fmt.Sprintf("secure=%v", secure), func(t *testing.T) {
+			site := testsite.Start(t, db, func(cfg *config.Config) { cfg.SecureCookies = secure })
+			c := site.NewClient(t)
+			c.HTTP.Jar = httpsJar{c.Jar}
+			names := map[string]string{"session": web.SessionCookie, "csrf": web.CSRFCookie, "device": web.DeviceCookie}
+			if secure {
+				names = map[string]string{"session": web.SecureSessionCookie, "csrf": web.SecureCSRFCookie, "device": web.SecureDeviceCookie}
+			}
+			want := map[string]bool{names["session"]: true, names["csrf"]: true, names["device"]: true, web.TestCookie: true,
+				web.ConsentCookie: true, web.FlashCookie: true, "visits": true, "last_visit": true}
+			set := map[string]bool{}
+			var last *http.Cookie
+			check := func(r *testsite.Response) {
+				t.Helper()
+				for _, ck := range r.Cookies() {
+					where := fmt.Sprintf("%s %s: cookie %s", r.Request.Method, r.Request.URL.Path, ck.Name)
+					if !want[ck.Name] {
+						t.Errorf("%s: not a cookie Rango is known to set (list it here, in README and SECURITY.md)", where)
+					}
+					if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
+						t.Errorf("%s: HttpOnly=%v SameSite=%v Path=%q Domain=%q", where, ck.HttpOnly, ck.SameSite, ck.Path, ck.Domain)
+					}
+					if ck.Secure != secure {
+						t.Errorf("%s: Secure=%v in secure mode %v", where, ck.Secure, secure)
+					}
+					if ck.Value != "" {
+						set[ck.Name] = true
+					}
+					if ck.Name == names["session"] && ck.Value != "" {
+						last = ck
+					}
+				}
+			}
+			check(c.Get("/"))
+			check(c.Get("/login"))
+			check(c.Post("/consent", url.Values{"choice": {"accept"}}))
+			check(c.Get("/"))
+			check(c.Register("cookie-"+fmt.Sprint(secure), "correct horse battery"))
+			check(c.Get("/cookies"))
+			check(c.Get("/nowhere"))
+			check(c.Post("/logout", nil))
+			check(c.Post("/consent", url.Values{"choice": {"reject"}}))
+			check(c.Get("/nowhere"))
+			for name := range want {
+				if !set[name] {
+					t.Errorf("the tour never set %s: add the step that does", name)
+				}
+			}
+			if last == nil || last.MaxAge != 1209600 || len(last.Value) < 43 {
+				t.Fatalf("session cookie %v: want Max-Age 1209600 and a key of 43 characters (256 bits) or more", last)
+			}
+		})
 	}
 }
 
