@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"rango/config"
+	"rango/internal/mariadbtest"
 	"rango/internal/privatedb"
 	"rango/internal/testsite"
 )
@@ -355,5 +357,39 @@ func TestNoMariaDBInstalledSaysWhatToDo(t *testing.T) {
 	cfg.DSN, cfg.DSNGiven = config.DSNEmbedded, true
 	if _, _, err := openDatabaseWith(t.Context(), cfg, privatedb.Binaries{}, privatedb.ErrNotInstalled, log); !errors.As(err, &noDB) {
 		t.Errorf("-dsn embedded without MariaDB: %v, want what to install", err)
+	}
+}
+
+func TestPrivateDatabaseWhenRootIsDenied(t *testing.T) {
+	env, dir := privateEnv(t)
+	if !mariadbtest.Available() {
+		t.Skip("needs mariadbd and mariadb-install-db (Debian package mariadb-server)")
+	}
+	// A server that lets root in only with a password, as Debian's lets
+	// root in only through its unix socket: MySQL error 1045 over TCP.
+	other := mariadbtest.Start(t)
+	admin, err := sql.Open("mysql", other.DSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	admin.SetMaxOpenConns(1) // keeps the connection that logged in before the change
+	// The server resolves no names: these are the accounts TCP can reach.
+	for _, host := range []string{"127.0.0.1", "::1", "localhost"} {
+		if _, err := admin.Exec("ALTER USER IF EXISTS 'root'@'" + host + "' IDENTIFIED BY 'not empty'"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	bin := build(t)
+	cmd := exec.Command(bin, "-clearsessions")
+	cmd.Env = append(withoutEnv(env, "RANGO_DEFAULT_ADDR="), "RANGO_DEFAULT_ADDR=127.0.0.1:"+strconv.Itoa(other.Port))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "deleted 0 expired sessions") ||
+		!strings.Contains(string(out), "using Rango's private MariaDB server") || !strings.Contains(string(out), "Access denied") {
+		t.Errorf("-clearsessions with root denied at the default address: %v\n%s", err, out)
+	}
+	if pids := mariadbPids(t, dir); len(pids) != 0 {
+		t.Errorf("mariadbd still running after the command: %v", pids)
 	}
 }
