@@ -20,9 +20,6 @@ import (
 	"rango/web"
 )
 
-// storageTimeout bounds each call Fiber's middleware makes to the storage.
-const storageTimeout = 1500 * time.Millisecond
-
 // Server is an assembled Rango instance.
 type Server struct {
 	// Fiber is the HTTP application.
@@ -75,7 +72,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.SessionStorage{BoundedStorage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout}, Store: store, Lifetimes: func() web.Lifetimes {
+		Storage: web.SessionStorage{Storage: storage, Store: store, Lifetimes: func() web.Lifetimes {
 			v := live.Current()
 			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
 		}},

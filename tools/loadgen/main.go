@@ -80,9 +80,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	// Each simulated browser comes from an address of its own (see
-	// browser.do), as real ones do: Rango limits sign-ups per address.
-	env := []string{"RANGO_TRUSTED_PROXIES=127.0.0.1"}
+	var env []string
 	if o.fill > 0 || o.cleanup > 0 {
 		// Keep the expired rows for the measurements: no sweeping.
 		env = append(env, "RANGO_SESSION_GC_INTERVAL=24h")
@@ -222,10 +220,9 @@ func (r result) print(s *server) {
 
 // load runs the browsers for d and measures.
 func load(o options, s *server, admin *sql.DB, d time.Duration) result {
-	transport := &http.Transport{MaxIdleConns: o.browsers * 2, MaxIdleConnsPerHost: o.browsers * 2, IdleConnTimeout: time.Minute}
 	browsers := make([]*browser, o.browsers)
 	for i := range browsers {
-		browsers[i] = newBrowser(s.base, transport, role(o.mix, i), i)
+		browsers[i] = newBrowser(s.base, browserTransport(i), role(o.mix, i), i)
 		browsers[i].warmUp()
 	}
 	var requests, errors atomic.Int64
@@ -285,6 +282,17 @@ type browser struct {
 	csrf   string
 	n      int
 	id     int
+}
+
+// browserTransport gives browser i connections of its own from its own
+// loopback address (127.0.0.2 to 127.0.0.254, then again), as browsers on
+// different machines have: Rango bounds the requests in progress per
+// client address, and one address for every simulated browser would
+// measure that bound instead of the site.
+func browserTransport(i int) *http.Transport {
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%253))}
+	dialer := &net.Dialer{LocalAddr: local, Timeout: 10 * time.Second}
+	return &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -366,7 +374,6 @@ func (b *browser) post(path string, form url.Values) bool {
 }
 
 func (b *browser) do(req *http.Request) bool {
-	req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", b.id>>16&255, b.id>>8&255, b.id&255))
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return false
