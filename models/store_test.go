@@ -2,10 +2,13 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"rango/internal/testsite"
 	"rango/models"
@@ -111,5 +114,27 @@ func TestAddHitCountsEveryHitOfAnyName(t *testing.T) {
 	store.DB().Exec("UPDATE rate_limits SET e = ? WHERE v = '40'", time.Now().Add(-time.Second).Unix())
 	if n, err := store.AddHit(ctx, "concurrent", time.Minute); err != nil || n != 1 {
 		t.Errorf("after the window: %d, %v; want 1", n, err)
+	}
+}
+
+func TestPasswordsStoredAsBcrypt(t *testing.T) {
+	store := openStore(t)
+	ctx := context.Background()
+	u, err := store.CreateUser(ctx, models.NewUser{Username: "hashed", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	if err := store.DB().Raw("SELECT password_hash FROM users WHERE id = ?", u.ID).Row().Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost < bcrypt.DefaultCost {
+		t.Errorf("stored %q: bcrypt cost %d (%v), want %d or more", hash, cost, err, bcrypt.DefaultCost)
+	}
+	if _, err := store.Authenticate(ctx, "hashed", "correct horse battery"); err != nil {
+		t.Errorf("the right password: %v", err)
+	}
+	if _, err := store.Authenticate(ctx, "hashed", "correct horse batterY"); !errors.Is(err, models.ErrInvalidCredentials) {
+		t.Errorf("a wrong password: %v, want ErrInvalidCredentials", err)
 	}
 }
