@@ -18,7 +18,7 @@ func (a *App) confirmPassword(c *fiber.Ctx, user *web.CurrentUser, password stri
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return "", false, err
 	}
-	var spent *LimitedError
+	var spent *limitedError
 	switch err := a.checkPassword(c, account{user: u, name: user.Username}, password); {
 	case errors.As(err, &spent):
 		spent.retryAfter(c)

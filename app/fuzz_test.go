@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -11,12 +12,15 @@ import (
 )
 
 // FuzzSiteInputs sends what a visitor can type or forge (cookie values,
-// form fields, slugs, page ids, admin filters) and expects no 5xx.
+// form fields, user names, passwords and redirect targets, slugs, page
+// ids, admin filters) and expects no 5xx and no redirect off the site.
 func FuzzSiteInputs(f *testing.F) {
 	f.Add("garbage", "<b>x</b>", "python", "1", "active")
 	f.Add("", "' OR 1=1 --", "no-such", "-1", "expired")
 	f.Add("%%%", "\xff\xfe", "%ff", "99999999999999999999", "\x00")
 	f.Add(web.NewSessionKey(), "😀", "../..", "1e3", "1.0123456789abcdef")
+	f.Add("x", "ｂｏｂ", "python", "/\t/evil.example/", "bo\u0301b")
+	f.Add("x", "𝒷𝑜𝒷"+strings.Repeat("ｌ", 70), "python", "/%09/evil.example/", "\\evil.example")
 	site := testsite.Start(f, db, nil)
 	if _, err := site.Store.MakeStaff(f.Context(), "fuzzer", "correct horse battery"); err != nil {
 		f.Fatal(err)
@@ -46,14 +50,25 @@ func FuzzSiteInputs(f *testing.F) {
 			{"POST", "/add_category", url.Values{"name": {field}, "_csrf": {c.CSRF}}, nil},
 			{"POST", "/category/python/add_page", url.Values{"title": {field}, "url": {field}, "_csrf": {c.CSRF}}, nil},
 			{"POST", "/admin/settings", url.Values{"session_cookie_age": {pageID}, "visit_interval": {field}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/password-strength", url.Values{"password": {field}, "username": {filter}, "email": {field}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/consent", url.Values{"choice": {"reject"}, "next": {pageID}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/register", url.Values{"username": {field}, "password": {filter}, "password2": {filter}, "next": {pageID}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/login", url.Values{"username": {field}, "password": {filter}, "next": {pageID}, "_csrf": {c.CSRF}}, nil},
+			{"POST", "/login", url.Values{"username": {"fuzzer"}, "password": {"correct horse battery"}, "next": {pageID}, "_csrf": {c.CSRF}}, nil},
 		}
 		for _, r := range requests {
 			resp := c.Do(r.method, r.path, r.form, r.header)
 			if resp.StatusCode >= 500 {
 				t.Errorf("%s %s: %d", r.method, r.path, resp.StatusCode)
 			}
+			for _, target := range []string{resp.Header.Get("Location"), resp.Header.Get("HX-Redirect")} {
+				if r.form.Has("next") && target != "" && offSite(site.URL, target) { // /goto leaves on purpose
+					t.Errorf("%s %s redirects off the site, to %q", r.method, r.path, target)
+				}
+			}
 		}
-		// Keep the settings sane for the next inputs.
+		// Keep the settings sane and the limits unspent for the next inputs.
 		site.Store.DB().Exec("DELETE FROM settings WHERE `key` != 'secret_key'")
+		site.Store.DB().Exec("DELETE FROM rate_limits")
 	})
 }

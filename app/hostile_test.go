@@ -22,6 +22,8 @@ var payloads = []string{
 	"<img src=x onerror=alert(1)>", "{{.}}", "%00", "\x00", "\xff\xfe", "../../etc/passwd", "😀", "Ω≈ç√",
 	strings.Repeat("A", 5000), "-1", "0", "18446744073709551616", "1e309", "NaN", "/\\evil.example", "//evil.example",
 	"javascript:alert(1)", "\r\nSet-Cookie: x=y", "%%", "_", "null", "true", "[]", "{}",
+	// User names the users table compares equal to hostileuser's or another's.
+	"ＨＯＳＴＩＬＥＵＳＥＲ", "hostileuse\u0301r", "ｂｏｂ", "bo\u0301b", "𝒷𝑜𝒷", strings.Repeat("ｌ", 151),
 }
 
 // hostileNext are post-login destinations that browsers, which drop tabs

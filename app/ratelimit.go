@@ -51,13 +51,13 @@ func (b budget) on(parts ...string) charge {
 	return charge{budget: b, key: b.kind + ":" + strings.Join(parts, ":")}
 }
 
-// LimitedError is a request refused because a budget is spent.
-type LimitedError struct{ Window time.Duration }
+// limitedError is a request refused because a budget is spent.
+type limitedError struct{ Window time.Duration }
 
-func (e *LimitedError) Error() string { return "app: rate limited for " + e.Window.String() }
+func (e *limitedError) Error() string { return "app: rate limited for " + e.Window.String() }
 
 // wait says how long to wait, for a message.
-func (e *LimitedError) wait() string {
+func (e *limitedError) wait() string {
 	if e.Window >= time.Hour {
 		return "an hour"
 	}
@@ -65,7 +65,7 @@ func (e *LimitedError) wait() string {
 }
 
 // retryAfter sets Retry-After to the window of the spent budget.
-func (e *LimitedError) retryAfter(c *fiber.Ctx) {
+func (e *limitedError) retryAfter(c *fiber.Ctx) {
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(e.Window/time.Second)))
 }
 
@@ -79,7 +79,7 @@ func (a *App) limiterDown(c *fiber.Ctx, err error) error {
 
 // spend counts the request against each charge. If any budget is spent it
 // takes every count back (a refused request tried nothing) and returns a
-// *LimitedError. A database error also refuses the request: the limits
+// *limitedError. A database error also refuses the request: the limits
 // fail closed. Counting first and taking back on success keeps concurrent
 // guesses from slipping past the limit together.
 func (a *App) spend(ctx context.Context, charges []charge) error {
@@ -91,7 +91,7 @@ func (a *App) spend(ctx context.Context, charges []charge) error {
 		}
 		if n > ch.max {
 			a.refund(ctx, charges[:i+1])
-			return &LimitedError{Window: ch.window}
+			return &limitedError{Window: ch.window}
 		}
 	}
 	return nil
@@ -151,7 +151,7 @@ func (a *App) guessCharges(c *fiber.Ctx, ac account) []charge {
 
 // checkPassword tries a password for the account within its budgets. It
 // returns nil for the right password (taking the counts back),
-// models.ErrInvalidCredentials for a wrong one (counted), a *LimitedError
+// models.ErrInvalidCredentials for a wrong one (counted), a *limitedError
 // when a budget is spent (the password was not tried), or another error
 // when the counts cannot be kept.
 func (a *App) checkPassword(c *fiber.Ctx, ac account, password string) error {

@@ -71,7 +71,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var limited *LimitedError
+	var limited *limitedError
 	switch err := a.checkPassword(c, ac, password); {
 	case errors.As(err, &limited):
 		limited.retryAfter(c)
@@ -123,7 +123,7 @@ func (a *App) register(c *fiber.Ctx) error {
 	if len(errs) == 0 {
 		// Every attempt that gets as far as the name (and would tell
 		// whether it is taken) counts against the address.
-		var limited *LimitedError
+		var limited *limitedError
 		switch err := a.spend(c.UserContext(), []charge{perRegistration.on(web.ClientIP(c))}); {
 		case errors.As(err, &limited):
 			limited.retryAfter(c)
