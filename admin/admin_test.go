@@ -446,3 +446,15 @@ func TestNoActionWithoutAnActor(t *testing.T) {
 		t.Errorf("%d sessions were deleted and nobody was recorded in the audit trail", before-after)
 	}
 }
+
+// TestRevokedStaffLosesTheAdminAtOnce: staff status is read from the
+// database on every request, not from what the session recorded at login.
+func TestRevokedStaffLosesTheAdminAtOnce(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "revokedboss")
+	wantStatus(t, staff.Get("/admin/"), http.StatusOK)
+	if err := site.Store.DB().Exec("UPDATE users SET is_staff = false WHERE username = ?", "revokedboss").Error; err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, staff.Get("/admin/"), http.StatusForbidden)
+}
