@@ -33,7 +33,7 @@ func (a *App) passwordStrength(c *fiber.Ctx) error {
 	var meter strengthMeter
 	if password != "" {
 		r := passwords.Rate(password, username, email)
-		meter = strengthMeter{Label: r.Label, Problem: r.Problem}
+		meter = strengthMeter{Label: r.Label, Problem: r.Hint}
 	}
 	return web.RenderPartial(c, fiber.StatusOK, "password_strength", meter)
 }

@@ -40,28 +40,31 @@ type Rating struct {
 	Label string
 	// Problem says why the password is refused; "" if it is accepted.
 	Problem string
+	// Hint is the short reason a strength meter shows: what makes the
+	// password guessable, or why it is refused; "" if it is accepted.
+	Hint string
 }
 
 // Rate judges a password for the account with this user name and email
 // (which may be empty).
 func Rate(password, username, email string) Rating {
+	refused := func(label, problem string) Rating { return Rating{Label: label, Problem: problem, Hint: problem} }
 	switch {
 	case utf8.RuneCountInString(password) < MinLength:
-		return Rating{Label: "too short", Problem: fmt.Sprintf("The password needs at least %d characters.", MinLength)}
+		return refused("too short", fmt.Sprintf("The password needs at least %d characters.", MinLength))
 	case len(password) > MaxLength:
-		return Rating{Label: "too long", Problem: fmt.Sprintf("The password can be at most %d bytes long.", MaxLength)}
+		return refused("too long", fmt.Sprintf("The password can be at most %d bytes long.", MaxLength))
 	case !utf8.ValidString(password):
-		return Rating{Label: "not allowed", Problem: "The password contains bytes that are not valid text (UTF-8)."}
+		return refused("not allowed", "The password contains bytes that are not valid text (UTF-8).")
 	case containsName(password, username):
-		return Rating{Label: "not allowed", Problem: "The password must not be or contain your user name."}
+		return refused("not allowed", "The password must not be or contain your user name.")
 	}
 	result := zxcvbn.PasswordStrength(password, userInputs(username, email))
 	r := Rating{Score: result.Score, Label: "good"}
 	switch {
 	case r.Score < MinScore:
-		r.Label = "too weak"
-		r.Problem = "This password is too easy to guess. " + warning(result.Sequence) +
-			"Add another word or two: uncommon words are better, and a few together make a strong password."
+		r.Label, r.Hint = "too weak", warning(result.Sequence)
+		r.Problem = strings.TrimSpace("This password is too easy to guess. " + r.Hint + " Add a word or two: uncommon words are best.")
 	case r.Score == 4:
 		r.Label = "strong"
 	}
@@ -105,22 +108,22 @@ func warning(sequence []*match.Match) string {
 		case "dictionary":
 			switch {
 			case m.DictionaryName == "user_inputs":
-				return "It contains your user name or email address. "
+				return "It contains your user name or email address."
 			case m.DictionaryName == "passwords" && m.Rank <= 100:
-				return "It is one of the most common passwords. "
+				return "It is one of the most common passwords."
 			case m.DictionaryName == "passwords":
-				return "It is close to a commonly used password. "
+				return "It is close to a commonly used password."
 			default:
-				return "Words and names on their own are easy to guess. "
+				return "Words and names on their own are easy to guess."
 			}
 		case "spatial":
-			return "Keyboard patterns such as “qwerty” are easy to guess. "
+			return "Keyboard patterns such as “qwerty” are easy to guess."
 		case "repeat":
-			return "Repeats such as “aaa” or “abcabc” are easy to guess. "
+			return "Repeats such as “aaa” or “abcabc” are easy to guess."
 		case "sequence":
-			return "Sequences such as “abc” or “6543” are easy to guess. "
+			return "Sequences such as “abc” or “6543” are easy to guess."
 		case "date", "regex":
-			return "Dates and years are easy to guess. "
+			return "Dates and years are easy to guess."
 		}
 	}
 	return ""
