@@ -12,17 +12,17 @@ import (
 // SessionInfo is a stored session as the admin and "your sessions" pages
 // show it. Key is the real key: only ever shown shortened.
 type SessionInfo struct {
-	Key       string    `gorm:"column:k"`
-	Hash      string    `gorm:"column:kh"`
-	UserID    *uint64   `gorm:"column:user_id"`
-	Username  string    `gorm:"column:username"`
-	IP        string    `gorm:"column:ip"`
-	UserAgent string    `gorm:"column:user_agent"`
-	CreatedAt int64     `gorm:"column:created_at"`
-	LastSeen  int64     `gorm:"column:last_seen"`
-	Expiry    int64     `gorm:"column:e"`
-	Size      int       `gorm:"column:size"`
-	Data      []byte    `gorm:"column:v"`
+	Key       string  `gorm:"column:k"`
+	Hash      string  `gorm:"column:kh"`
+	UserID    *uint64 `gorm:"column:user_id"`
+	Username  string  `gorm:"column:username"`
+	IP        string  `gorm:"column:ip"`
+	UserAgent string  `gorm:"column:user_agent"`
+	CreatedAt int64   `gorm:"column:created_at"`
+	LastSeen  int64   `gorm:"column:last_seen"`
+	Expiry    int64   `gorm:"column:e"`
+	Size      int     `gorm:"column:size"`
+	Data      []byte  `gorm:"column:v"`
 	// Ended tells that the session is past its expiry or a limit of
 	// SessionLimits when it was read.
 	Ended bool      `gorm:"column:ended"`
@@ -40,7 +40,9 @@ func (s SessionInfo) Expires() time.Time { return time.Unix(s.Expiry, 0) }
 
 // Expired tells whether the session has ended: past its expiry, or past
 // a limit of SessionLimits when it was read.
-func (s SessionInfo) Expired() bool { return s.Ended || (s.Expiry != 0 && s.Expiry <= time.Now().Unix()) }
+func (s SessionInfo) Expired() bool {
+	return s.Ended || (s.Expiry != 0 && s.Expiry <= time.Now().Unix())
+}
 
 // SessionFilter narrows the admin's session list.
 type SessionFilter struct {
