@@ -51,7 +51,7 @@ func (a *App) about(c *fiber.Ctx) error {
 	if err := a.countClientVisit(c); err != nil {
 		return err
 	}
-	return web.Render(c, fiber.StatusOK, "pages/about", aboutPage{Base: web.BaseOf(c, "About Rango", "about"), Visits: visits, VisitInterval: a.settings.Current().VisitInterval})
+	return web.Render(c, fiber.StatusOK, "pages/about", aboutPage{Base: web.BaseOf(c, "About", "about"), Visits: visits, VisitInterval: a.settings.Current().VisitInterval})
 }
 
 // restrictedPage is the data of pages/restricted.

@@ -51,6 +51,14 @@ func SecureCookies(on bool) fiber.Handler {
 	}
 }
 
+// NoStore marks the responses of private pages (the cookie inspector, the
+// account and admin pages, login and register) Cache-Control: no-store:
+// neither the browser nor a proxy keeps a copy of what they show.
+func NoStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
 // Compress compresses responses with brotli or gzip when the client asks
 // for it (Accept-Encoding), as Fiber's compress middleware does, but also
 // the error pages: a handler's error is turned into its page here, before
