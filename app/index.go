@@ -31,7 +31,8 @@ func (a *App) index(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := indexPage{Base: web.BaseOf(c, "Rango says hey there partner!", "home"), Lists: lists, Visits: visits}
+	data := indexPage{Base: web.BaseOf(c, "Home", "home"), Lists: lists, Visits: visits}
+	data.Search.LoggedIn = data.User != nil
 	return web.Render(c, fiber.StatusOK, "pages/index", data)
 }
 
