@@ -161,12 +161,18 @@ func (a *App) addCategory(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/add_category", data)
 }
 
-// addPagePage is the data of pages/add_page.
+// addPagePage is the data of pages/add_page. The form's fields are in
+// Form: a Title field here would hide the page's own (web.Base.Title).
 type addPagePage struct {
 	web.Base
-	Category   models.Category
+	Category models.Category
+	Form     pageForm
+	Errors   fieldErrors
+}
+
+// pageForm is what the visitor typed into the add-a-page form.
+type pageForm struct {
 	Title, URL string
-	Errors     fieldErrors
 }
 
 func (a *App) addPageForm(c *fiber.Ctx) error {
@@ -185,17 +191,19 @@ func (a *App) addPage(c *fiber.Ctx) error {
 		return err
 	}
 	errs := fieldErrors{}
-	title := errs.text(c, "title", "The title", models.MaxPageTitle, true)
-	link := errs.text(c, "url", "The URL", models.MaxPageURL, true)
-	errs.webURL("url", "The URL", link)
+	form := pageForm{
+		Title: errs.text(c, "title", "The title", models.MaxPageTitle, true),
+		URL:   errs.text(c, "url", "The URL", models.MaxPageURL, true),
+	}
+	link := errs.webURL("url", "The URL", form.URL)
 	if len(errs) == 0 {
-		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, title, link); err != nil {
+		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, form.Title, link); err != nil {
 			return err
 		}
 		a.cache.forget()
 		web.SetFlash(c, "page_added")
 		return web.Redirect(c, "/category/"+cat.Slug)
 	}
-	data := addPagePage{Base: web.BaseOf(c, "Add a page to "+cat.Name, ""), Category: cat, Title: title, URL: link, Errors: errs}
+	data := addPagePage{Base: web.BaseOf(c, "Add a page to "+cat.Name, ""), Category: cat, Form: form, Errors: errs}
 	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/add_page", data)
 }
