@@ -11,7 +11,7 @@ import (
 // no-store (web.NoStore); the admin panel's group has it too.
 func (a *App) Routes(r fiber.Router) {
 	private := web.NoStore
-	r.Use("/account", private)
+	r.Use(web.NoStoreUnder("/account"))
 
 	r.Get("/", a.index)
 	r.Get("/about", a.about)
