@@ -6,8 +6,8 @@
 # Bootstrap's CSS goes through PurgeCSS first, which keeps only the rules
 # whose classes, ids and elements appear in the templates, the scripts or
 # the Go code that writes HTML: run this again after using a Bootstrap class
-# that no template used before (CI checks that the committed file is what
-# this script makes).
+# that no template used before (views.TestEveryClassIsStyled fails until
+# then).
 #
 # Usage: tools/vendor/vendor.sh   (from any directory)
 set -euo pipefail
