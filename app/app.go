@@ -68,6 +68,9 @@ type Deps struct {
 	// PageCacheTTL is how long the lists every visitor sees alike are
 	// kept in memory; 0 turns the cache off.
 	PageCacheTTL time.Duration
+	// ClientLimits bound the requests of one browser or address in
+	// progress at once; the zero value means web.DefaultClientLimits.
+	ClientLimits web.ClientLimits
 }
 
 // App holds the site's dependencies; its methods are the handlers.
@@ -117,6 +120,11 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	f.Use(assets.Mount, static.Handler())
 	f.Use(web.Compress())
 	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
+	limits := d.ClientLimits
+	if limits == (web.ClientLimits{}) {
+		limits = web.DefaultClientLimits
+	}
+	f.Use(limits.Middleware(d.Sessions.CookieName()))
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f
