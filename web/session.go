@@ -434,7 +434,7 @@ func (s *Session) commit() error {
 }
 
 func (s *Session) insert(ctx context.Context, expires time.Time) error {
-	raw, err := encode(s.data)
+	raw, err := EncodeData(s.data)
 	if err != nil {
 		return err
 	}
@@ -502,7 +502,7 @@ func (m *Sessions) reapply(key string, old []byte, changes []Change) (models.Ses
 	if !changed {
 		return models.SessionUpdate{}, false, nil
 	}
-	raw, err := encode(data)
+	raw, err := EncodeData(data)
 	return models.SessionUpdate{Data: raw, UserID: userIDOf(data)}, true, err
 }
 
@@ -551,9 +551,9 @@ func DecodeData(raw []byte) (data Data, err error) {
 	return Data(m), nil
 }
 
-// encode gob-encodes session data as Fiber's session middleware does, so
-// that it loads what Rango writes.
-func encode(d Data) ([]byte, error) {
+// EncodeData gob-encodes session data as Fiber's session middleware
+// does, so that it loads what Rango writes.
+func EncodeData(d Data) ([]byte, error) {
 	var buf bytes.Buffer
 	m := map[string]any(d)
 	if err := gob.NewEncoder(&buf).Encode(&m); err != nil {
