@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
+	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.NoStore, web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
 	go sweep(watchCtx, store, live, cfg.SessionGCInterval, log)
