@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 
+	"rango/assets"
 	"rango/models"
 	"rango/public"
 	"rango/settings"
@@ -93,8 +94,9 @@ func DeriveKey(secret, purpose string) []byte {
 }
 
 // NewFiber returns a Fiber application with Rango's templates, error pages,
-// static files, CSRF protection and session layer, ready for routes.
-func NewFiber(d Deps, engine *html.Engine) *fiber.App {
+// static files, compression, CSRF protection and session layer, ready for
+// routes.
+func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	f := fiber.New(fiber.Config{
 		Views:          engine,
 		ErrorHandler:   web.ErrorHandler(d.Log),
@@ -106,6 +108,7 @@ func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 	})
+	prepareRender(f)
 	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
@@ -113,7 +116,10 @@ func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 	health(f, d.Store)
 	f.Use(d.Proxies.Middleware())
 	f.Use(web.SecureCookies(d.SecureCookies))
-	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
+	// Static files come compressed already; everything after them is
+	// compressed as the client asks.
+	f.Use(assets.Mount, static.Handler())
+	f.Use(web.Compress())
 	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
 	limits := d.ClientLimits
 	if limits == (web.ClientLimits{}) {
@@ -123,6 +129,17 @@ func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f
+}
+
+// prepareRender has Fiber fill the list its first Render reads, which it
+// fills lazily and without a lock (gofiber/fiber v2.52, an app with no
+// mounted sub-apps): done before any request, concurrent first renders do
+// not race on it. The render itself fails, harmlessly: it names no
+// template.
+func prepareRender(f *fiber.App) {
+	c := f.AcquireCtx(&fasthttp.RequestCtx{})
+	defer f.ReleaseCtx(c)
+	_ = c.Render("", nil)
 }
 
 // New returns the site with every route registered.
@@ -137,12 +154,17 @@ func New(d Deps) (*fiber.App, *App, error) {
 		devices:   newDevices(d.SecretKey, d.SecureCookies),
 		cache:     newPageCache(d.PageCacheTTL),
 	}
+	static, err := assets.New(public.FS)
+	if err != nil {
+		return nil, nil, err
+	}
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(views.Funcs())
+	a.views.AddFunc("static", static.URL)
 	if err := a.views.Load(); err != nil {
 		return nil, nil, fmt.Errorf("app: templates: %w", err)
 	}
-	f := NewFiber(d, a.views)
+	f := NewFiber(d, a.views, static)
 	a.Routes(f)
 	return f, a, nil
 }

@@ -44,11 +44,10 @@ func TestStorageErrorKeepsTheSession(t *testing.T) {
 	}
 	failures := 1
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: flakyStorage{web.SessionStorage{Store: store,
-			Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}, &failures},
-		Store:  store,
-		Policy: func() web.SessionPolicy { return web.SessionPolicy{CookieAge: time.Hour} },
-		Log:    slog.New(slog.DiscardHandler),
+		Storage: flakyStorage{web.SessionStorage{Store: store}, &failures},
+		Store:   store,
+		Policy:  func() web.SessionPolicy { return web.SessionPolicy{CookieAge: time.Hour} },
+		Log:     slog.New(slog.DiscardHandler),
 	})
 	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(err.Error())
