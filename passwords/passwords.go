@@ -63,7 +63,7 @@ func Rate(password, username, email string) Rating {
 	r := Rating{Score: result.Score, Label: "good"}
 	switch {
 	case r.Score < MinScore:
-		r.Label, r.Hint = "too weak", warning(result.Sequence)
+		r.Label, r.Hint = "too weak", warning(result.Sequence, password)
 		r.Problem = strings.TrimSpace("This password is too easy to guess. " + r.Hint + " Add a word or two: uncommon words are best.")
 	case r.Score == 4:
 		r.Label = "strong"
@@ -101,20 +101,25 @@ func userInputs(username, email string) []string {
 }
 
 // warning says what made a password guessable, after zxcvbn's feedback:
-// the first part of it that is a known pattern.
-func warning(sequence []*match.Match) string {
+// the first part of it that is a known pattern. It never repeats the part.
+func warning(sequence []*match.Match, password string) string {
 	for _, m := range sequence {
+		whole := m.Token == password
 		switch m.Pattern {
 		case "dictionary":
 			switch {
 			case m.DictionaryName == "user_inputs":
 				return "It contains your user name or email address."
-			case m.DictionaryName == "passwords" && m.Rank <= 100:
+			case m.DictionaryName == "passwords" && m.Rank <= 100 && whole:
 				return "It is one of the most common passwords."
-			case m.DictionaryName == "passwords":
+			case m.DictionaryName == "passwords" && m.Rank <= 100:
+				return "It is built on one of the most common passwords."
+			case m.DictionaryName == "passwords" && whole:
 				return "It is close to a commonly used password."
+			case m.DictionaryName == "passwords":
+				return "It is built on a commonly used password."
 			default:
-				return "Words and names on their own are easy to guess."
+				return "Common words and names are easy to guess."
 			}
 		case "spatial":
 			return "Keyboard patterns such as “qwerty” are easy to guess."

@@ -17,7 +17,8 @@ func TestRate(t *testing.T) {
 		{"alicealice", "alice", "", "user name"},
 		{"my ALICE is a horse battery", "alice", "", "user name"},
 		{"al battery staple horse", "al", "", ""}, // a two-letter name is refused only as the whole password
-		{"password", "alice", "", "most common"},
+		{"password", "alice", "", "is one of the most common"},
+		{"new password", "alice", "", "built on one of the most common"},
 		{"long enough", "alice", "", "too easy to guess"},
 		{"qwertyuiopasdf", "alice", "", "too easy"},
 		{"aaaaaaaaaaaa", "alice", "", "Repeats"},
