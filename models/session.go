@@ -201,27 +201,31 @@ func (s *Store) SessionExpiry(ctx context.Context, key string) (time.Time, error
 // too) is retried. A session past only its absolute lifetime is deleted
 // when it is next presented, or once it is idle.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits SessionLimits, batch int, progress func(int64, time.Duration)) (int64, error) {
-	steps := []struct{ q, what string }{
-		{"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", "delete expired sessions"},
+	// Past their expiry: the browser's cookie has expired too (or will
+	// when it closes), so no record of why is kept.
+	expired := func() (int64, error) {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", now.Unix(), batch)
+		return res.RowsAffected, res.Error
 	}
-	args := [][]any{{now.Unix(), batch}}
+	steps := []func() (int64, error){expired}
 	if idle := limits.idleLimit(); idle > 0 {
-		steps = append(steps, struct{ q, what string }{
-			"DELETE FROM sessions WHERE last_seen > 0 AND last_seen < ? ORDER BY last_seen LIMIT ?", "delete idle sessions"})
-		args = append(args, []any{now.Add(-idle).Unix(), batch})
+		// Idle ones may still be in a browser: it will be told why.
+		steps = append(steps, func() (int64, error) {
+			return endSessions(s.db.WithContext(ctx), EndedTimedOut, "last_seen > 0 AND last_seen < ?",
+				[]any{now.Add(-idle).Unix()}, "last_seen", batch)
+		})
 	}
 	var total int64
-	for i, step := range steps {
+	for _, step := range steps {
 		for {
 			var n int64
 			start := time.Now()
-			err := retryDeadlock(ctx, func() error {
-				res := s.db.WithContext(ctx).Exec(step.q, args[i]...)
-				n = res.RowsAffected
-				return res.Error
+			err := retryDeadlock(ctx, func() (err error) {
+				n, err = step()
+				return err
 			})
 			if err != nil {
-				return total, translate(err, step.what)
+				return total, translate(err, "delete expired sessions")
 			}
 			total += n
 			if progress != nil && n > 0 {

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"rango/models"
 )
 
 // Cookie names of the strictly necessary cookies, which need no consent.
@@ -49,6 +51,12 @@ var flashMessages = map[string]string{
 	"expired_cleared":  "The expired sessions were deleted.",
 	"settings_saved":   "The settings were saved. They apply to new sessions now and to each existing session at its next save.",
 	"password_changed": "Your password was changed.",
+	// Why the session the browser held was ended (models.Ended*).
+	endedFlash + models.EndedSignedOut:       "You were signed out: you ended this session from another device.",
+	endedFlash + models.EndedByAdmin:         "You were signed out: an administrator ended your session.",
+	endedFlash + models.EndedPasswordChanged: "You were signed out: your password was changed. Log in with the new one.",
+	endedFlash + models.EndedTimedOut:        "You were signed out: your session timed out.",
+	endedFlash + models.EndedAccountDeleted:  "You were signed out: your account was deleted.",
 }
 
 // SetFlash shows a message on the next page this browser loads.

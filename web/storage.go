@@ -95,8 +95,9 @@ func (s SessionStorage) GetWithContext(ctx context.Context, key string) ([]byte,
 		return nil, nil
 	}
 	if s.limits().Ended(row.Expiry, row.CreatedAt, row.LastSeen, time.Now()) {
-		// Deleted now, so that lowering a limit back does not revive it.
-		if err := s.Storage.DeleteWithContext(ctx, key); err != nil {
+		// Ended now, so that lowering a limit back does not revive it,
+		// with the reason recorded for the browser (Session.Ended).
+		if err := s.Store.EndSession(ctx, key, models.EndedTimedOut); err != nil {
 			return nil, &StorageError{err}
 		}
 		return nil, nil

@@ -9,6 +9,7 @@
 //	go run ./tools/loadgen -mix mixed
 //	go run ./tools/loadgen -fill 1000000     # then time the admin pages
 //	go run ./tools/loadgen -cleanup 500000   # clearsessions under load
+//	go run ./tools/loadgen -limit            # Rango against the stack's limit
 package main
 
 import (
@@ -49,6 +50,8 @@ type options struct {
 	fill     int
 	cleanup  int
 	keep     bool
+	limit    bool
+	rounds   int
 	// acceptEncoding is sent with every request, as a browser does.
 	acceptEncoding string
 }
@@ -57,6 +60,9 @@ type options struct {
 const chromiumEncodings = "gzip, deflate, br, zstd"
 
 func main() {
+	if runLimitServerIfAsked() {
+		return
+	}
 	var o options
 	flag.IntVar(&o.browsers, "browsers", 64, "concurrent simulated browsers")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to send load")
@@ -65,6 +71,8 @@ func main() {
 	flag.IntVar(&o.fill, "fill", 0, "fill the sessions table with this many rows first, then time the admin pages")
 	flag.IntVar(&o.cleanup, "cleanup", 0, "add this many expired sessions, then run -clearsessions during the load and report both")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark database afterwards")
+	flag.BoolVar(&o.limit, "limit", false, "compare returning visitors on Rango with the stack's limit (a minimal Fiber handler doing the same database work), in interleaved rounds")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each in -limit mode")
 	flag.StringVar(&o.acceptEncoding, "accept-encoding", chromiumEncodings, "Accept-Encoding of every request ('' asks for no compression)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -112,6 +120,9 @@ func run(o options) error {
 	}
 	if o.cleanup > 0 {
 		return cleanupUnderLoad(o, srv, db, bin, dsn)
+	}
+	if o.limit {
+		return compareWithLimit(o, srv, admin, dsn)
 	}
 	res := load(o, srv, admin, o.duration)
 	res.print(srv)
@@ -232,16 +243,30 @@ func (r result) print(s *server) {
 
 // load runs the browsers for d and measures.
 func load(o options, s *server, admin *sql.DB, d time.Duration) result {
+	return measure(newBrowsers(o, s.base), s.base, admin, d)
+}
+
+// newBrowsers makes o.browsers browsers of o.mix for the site at base and
+// warms them up there.
+func newBrowsers(o options, base string) []*browser {
 	browsers := make([]*browser, o.browsers)
 	for i := range browsers {
-		browsers[i] = newBrowser(s.base, browserTransport(i), role(o.mix, i), i)
+		browsers[i] = newBrowser(base, browserTransport(i), role(o.mix, i), i)
 		browsers[i].acceptEncoding = o.acceptEncoding
 		browsers[i].warmUp()
 		browsers[i].bytes = 0
 	}
+	return browsers
+}
+
+// measure runs the browsers against the site at base for d and measures.
+func measure(browsers []*browser, base string, admin *sql.DB, d time.Duration) result {
 	var requests, errors atomic.Int64
 	var mu sync.Mutex
 	var latencies []time.Duration
+	for _, b := range browsers {
+		b.base, b.bytes = base, 0
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	q0 := questions(admin)
