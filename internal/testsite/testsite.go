@@ -174,8 +174,13 @@ func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 		t.Fatal(err)
 	}
 	// Every test logs in from 127.0.0.1: it starts with no failures
-	// counted against that address by the tests before it.
+	// counted against that address by the tests before it. Nor does it
+	// inherit live settings an earlier test saved, which would override
+	// its configuration (a stored visit_interval over VisitInterval = 0).
 	if err := store.DB().Exec("DELETE FROM rate_limits").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB().Exec("DELETE FROM settings WHERE `key` != ?", models.SecretKeySetting).Error; err != nil {
 		t.Fatal(err)
 	}
 	srv, err := server.New(ctx, cfg, store, log)
