@@ -94,8 +94,11 @@ func (s *Store) AllCategories(ctx context.Context) ([]Category, error) {
 // CreateCategory adds a category; a name or slug already taken gives
 // ErrDuplicate.
 func (s *Store) CreateCategory(ctx context.Context, name string) (Category, error) {
-	cat := Category{Name: name, Slug: Slugify(name)}
-	err := s.db.WithContext(ctx).Create(&cat).Error
+	var cat Category
+	err := s.retryConflicts(ctx, func() error {
+		cat = Category{Name: name, Slug: Slugify(name)}
+		return s.db.WithContext(ctx).Create(&cat).Error
+	})
 	return cat, translate(err, "create category")
 }
 
@@ -132,32 +135,34 @@ func (s *Store) UnlikeCategory(ctx context.Context, userID, categoryID uint64) (
 
 func (s *Store) changeLike(ctx context.Context, userID, categoryID uint64, like bool) (int64, error) {
 	var likes int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cat Category
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id", "likes").
-			Where("id = ?", categoryID).Take(&cat).Error; err != nil {
-			return err
-		}
-		var res *gorm.DB
-		delta := 1
-		if like {
-			res = tx.Clauses(clause.Insert{Modifier: "IGNORE"}).Create(&Like{UserID: userID, CategoryID: categoryID})
-		} else {
-			res = tx.Where("user_id = ? AND category_id = ?", userID, categoryID).Delete(&Like{})
-			delta = -1
-		}
-		if res.Error != nil {
-			return res.Error
-		}
-		likes = cat.Likes
-		if res.RowsAffected == 0 {
-			return nil
-		}
-		likes += int64(delta)
-		if likes < 0 {
-			likes = 0
-		}
-		return tx.Model(&Category{}).Where("id = ?", categoryID).Update("likes", likes).Error
+	err := s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var cat Category
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id", "likes").
+				Where("id = ?", categoryID).Take(&cat).Error; err != nil {
+				return err
+			}
+			var res *gorm.DB
+			delta := 1
+			if like {
+				res = tx.Clauses(clause.Insert{Modifier: "IGNORE"}).Create(&Like{UserID: userID, CategoryID: categoryID})
+			} else {
+				res = tx.Where("user_id = ? AND category_id = ?", userID, categoryID).Delete(&Like{})
+				delta = -1
+			}
+			if res.Error != nil {
+				return res.Error
+			}
+			likes = cat.Likes
+			if res.RowsAffected == 0 {
+				return nil
+			}
+			likes += int64(delta)
+			if likes < 0 {
+				likes = 0
+			}
+			return tx.Model(&Category{}).Where("id = ?", categoryID).Update("likes", likes).Error
+		})
 	})
 	return likes, translate(err, "like category")
 }

@@ -21,11 +21,12 @@ import (
 type Store struct {
 	db    *gorm.DB
 	trips *atomic.Int64
+	stats *storeStats
 }
 
 // NewStore wraps an open GORM database.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db}
+	return &Store{db: db, stats: new(storeStats)}
 }
 
 // DB returns the underlying GORM database.

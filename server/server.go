@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.SessionStorage{BoundedStorage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout}, Store: store, Lifetimes: func() web.Lifetimes {
+		Storage: web.SessionStorage{BoundedStorage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout, Retry: store.RetryConflicts}, Store: store, Lifetimes: func() web.Lifetimes {
 			v := live.Current()
 			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
 		}},
@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		},
 	})
 	f, _, err := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
-		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout},
+		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout, Retry: store.RetryConflicts},
 		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
 	if err != nil {
 		return nil, err

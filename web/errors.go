@@ -70,8 +70,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 
 func classify(err error) (int, string) {
 	if models.IsUnavailable(err) {
-		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is not answering. " +
-			"Nothing you did is lost. Please try again in a few seconds."
+		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is busy or not answering. " +
+			"Nothing stored is lost. Please try again in a few seconds."
 	}
 	var he *HTTPError
 	if errors.As(err, &he) {

@@ -24,6 +24,19 @@ type contextStorage interface {
 type BoundedStorage struct {
 	Storage contextStorage
 	Timeout time.Duration
+	// Retry, if set, runs each write again while it conflicts with a
+	// concurrent one (models.Store.RetryConflicts), within the timeout.
+	Retry func(context.Context, func(context.Context) error) error
+}
+
+// write runs a write within the timeout, retried if Retry is set.
+func (b BoundedStorage) write(f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	if b.Retry == nil {
+		return f(ctx)
+	}
+	return b.Retry(ctx, f)
 }
 
 // Get reads a key.
@@ -35,16 +48,12 @@ func (b BoundedStorage) Get(key string) ([]byte, error) {
 
 // Set writes a key.
 func (b BoundedStorage) Set(key string, val []byte, exp time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
-	defer cancel()
-	return b.Storage.SetWithContext(ctx, key, val, exp)
+	return b.write(func(ctx context.Context) error { return b.Storage.SetWithContext(ctx, key, val, exp) })
 }
 
 // Delete deletes a key.
 func (b BoundedStorage) Delete(key string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
-	defer cancel()
-	return b.Storage.DeleteWithContext(ctx, key)
+	return b.write(func(ctx context.Context) error { return b.Storage.DeleteWithContext(ctx, key) })
 }
 
 // Reset deletes every key.
