@@ -22,11 +22,12 @@ type Store struct {
 	db    *gorm.DB
 	trips *atomic.Int64
 	stats *storeStats
+	log   *slog.Logger
 }
 
 // NewStore wraps an open GORM database.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, stats: new(storeStats)}
+	return &Store{db: db, stats: new(storeStats), log: slog.New(slog.DiscardHandler)}
 }
 
 // DB returns the underlying GORM database.
@@ -114,6 +115,7 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	store := NewStore(db)
 	store.trips = trips
+	store.log = log
 	return store, nil
 }
 
@@ -176,7 +178,9 @@ func (q quietLogger) LogMode(level logger.LogLevel) logger.Interface {
 }
 
 func (q quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if isDuplicate(err) || IsUnavailable(err) || errors.Is(err, context.Canceled) {
+	// Concurrent migrators' collisions are expected too: Migrate looks
+	// again, and reports what persists.
+	if isDuplicate(err) || IsUnavailable(err) || isConcurrentDDL(err) || errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	q.Interface.Trace(ctx, begin, fc, err)

@@ -36,6 +36,11 @@ var sessionIndexes = []struct{ name, columns string }{
 	{"sessions_kh", "(kh)"},
 }
 
+// droppedSessionIndexes were superseded by covering indexes, or
+// (created_at) by the dashboard's single scan: every index costs each
+// insert and delete.
+var droppedSessionIndexes = []string{"sessions_user", "sessions_ip", "sessions_created"}
+
 // migrateSessions creates the sessions table, or adds what an older one
 // lacks. (MySQL 8 has no ADD COLUMN IF NOT EXISTS, hence the look-ups.)
 func (s *Store) migrateSessions(ctx context.Context) error {
@@ -68,9 +73,7 @@ func (s *Store) migrateSessions(ctx context.Context) error {
 	for _, i := range idx {
 		haveIdx[strings.ToLower(i)] = true
 	}
-	// Superseded by covering indexes, or (created_at) by the dashboard's
-	// single scan: every index costs each insert and delete.
-	for _, old := range []string{"sessions_user", "sessions_ip", "sessions_created"} {
+	for _, old := range droppedSessionIndexes {
 		if haveIdx[old] {
 			if err := db.Exec("DROP INDEX " + old + " ON sessions").Error; err != nil {
 				return fmt.Errorf("drop index %s: %w", old, err)

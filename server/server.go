@@ -41,7 +41,7 @@ type Server struct {
 // into an empty database if the configuration asks for it.
 func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) (*Server, error) {
 	if cfg.SampleData {
-		if err := loadSampleIfEmpty(ctx, store); err != nil {
+		if err := LoadSampleIfEmpty(ctx, store); err != nil {
 			return nil, err
 		}
 	}
@@ -66,8 +66,14 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	// The table exists (models.Migrate made it), so New only checks it;
 	// it must get the already-open pool: on its own it would open one with
 	// a one-second connection lifetime, and panic if the database is down.
-	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: storageGCOff})
-	limits := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
+	storage, err := newStorage(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: storageGCOff})
+	if err != nil {
+		return nil, err
+	}
+	limits, err := newStorage(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
+	if err != nil {
+		return nil, err
+	}
 	proxies, err := web.NewProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -99,6 +105,18 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
 }
 
+// newStorage is mysqlstorage.New, which panics when the database fails
+// (down for a moment, or a Galera node that lost its quorum), with the
+// panic turned into an error: start-up then exits with a message.
+func newStorage(cfg mysqlstorage.Config) (st *mysqlstorage.Storage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("server: %s storage: %v", cfg.Table, r)
+		}
+	}()
+	return mysqlstorage.New(cfg), nil
+}
+
 // Close stops the background work and the HTTP server (waiting up to
 // timeout for requests in flight). It leaves the store open.
 func (s *Server) Close(timeout time.Duration) error {
@@ -109,7 +127,9 @@ func (s *Server) Close(timeout time.Duration) error {
 	return nil
 }
 
-func loadSampleIfEmpty(ctx context.Context, store *models.Store) error {
+// LoadSampleIfEmpty loads the tutorial's sample data into a database that
+// has no categories; instances starting at once load it once.
+func LoadSampleIfEmpty(ctx context.Context, store *models.Store) error {
 	n, err := store.CountCategories(ctx)
 	if err != nil {
 		return err
