@@ -92,7 +92,7 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 		return nil, fmt.Errorf("models: DSN: %w", err)
 	}
 	trips := new(atomic.Int64)
-	pool := sql.OpenDB(countingConnector{Connector: connector, n: trips})
+	pool := sql.OpenDB(countingConnector{Connector: lagTolerantConnector{connector}, n: trips})
 	db, err := gorm.Open(mysql.New(mysql.Config{Conn: pool}), &gorm.Config{
 		TranslateError: true,
 		Logger:         newGormLogger(log),

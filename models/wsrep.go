@@ -3,9 +3,11 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -92,4 +94,29 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("models: galera node not ready: wsrep_ready=%s, state %s, cluster %s", ready, state, cluster)
 	}
 	return nil
+}
+
+// unknownDatabaseRetries bounds how long a new connection waits for its
+// database to appear: 20 times 100 ms.
+const unknownDatabaseRetries = 20
+
+// lagTolerantConnector retries a new connection that the server refuses
+// with 1049 (unknown database) for a moment. On a Galera cluster a CREATE
+// DATABASE made on one node reaches the others a little later, and a load
+// balancer may send the next connection to one of those: at a first start
+// on an empty cluster, Open creates the database through one connection
+// and the pool's connections may land elsewhere.
+type lagTolerantConnector struct{ driver.Connector }
+
+func (c lagTolerantConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	for attempt := 1; ; attempt++ {
+		conn, err := c.Connector.Connect(ctx)
+		var me *mysql.MySQLError
+		if err == nil || !errors.As(err, &me) || me.Number != 1049 || attempt == unknownDatabaseRetries {
+			return conn, err
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
 }
