@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ func (s Secret) String() string {
 type Config struct {
 	// Addr is the host:port the web server listens on.
 	Addr string
+	// MetricsAddr is the host:port /metrics (Prometheus) is served on;
+	// empty turns metrics off.
+	MetricsAddr string
 	// DSN is the go-sql-driver/mysql data source name, normalised by Load.
 	DSN string
 	// DBWait is how long start-up waits for an unreachable database.
@@ -137,6 +141,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	str("RANGO_ADDR", &c.Addr)
+	str("RANGO_METRICS_ADDR", &c.MetricsAddr)
 	str("RANGO_DSN", &c.DSN)
 	dur("RANGO_DB_WAIT", &c.DBWait)
 	dur("RANGO_VISIT_INTERVAL", &c.VisitInterval)
@@ -195,6 +200,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("rango", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "`host:port` to listen on (RANGO_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "`host:port` to serve Prometheus metrics on at /metrics; empty is off (RANGO_METRICS_ADDR)")
 	fs.StringVar(&c.DSN, "dsn", c.DSN, "MySQL/MariaDB data source name (RANGO_DSN)")
 	fs.Var(durationFlag{&c.DBWait}, "db-wait", "how long to wait for the database at start, seconds or a duration like 30s (RANGO_DB_WAIT)")
 	fs.BoolVar(&c.SampleData, "sample-data", c.SampleData, "load the tutorial's sample data into an empty database (RANGO_SAMPLE_DATA)")
@@ -243,6 +249,13 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 
 func (c *Config) validate() error {
 	var errs []error
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("config: the metrics address %q is not host:port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, errors.New("config: metrics need an address of their own, not the site's"))
+		}
+	}
 	if c.DBWait < 0 {
 		errs = append(errs, errors.New("config: the database wait must not be negative"))
 	}

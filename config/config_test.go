@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != "127.0.0.1:8000" || cfg.DBWait != 30*time.Second || !cfg.SampleData || !cfg.Migrate ||
+	if cfg.Addr != "127.0.0.1:8000" || cfg.DBWait != 30*time.Second || !cfg.SampleData || !cfg.Migrate || cfg.MetricsAddr != "" ||
 		cfg.VisitInterval != 24*time.Hour || cfg.SessionCookieAge != 1209600*time.Second || cfg.SessionGCInterval != time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -93,11 +93,13 @@ func TestMigrateSetting(t *testing.T) {
 
 func TestInvalid(t *testing.T) {
 	for name, e := range map[string]map[string]string{
-		"bad wait":       {"RANGO_DB_WAIT": "soon"},
-		"bad bool":       {"RANGO_SAMPLE_DATA": "maybe"},
-		"bad dsn":        {"RANGO_DSN": "not a dsn"},
-		"no database":    {"RANGO_DSN": "root@tcp(127.0.0.1:3306)/"},
-		"cookie age low": {"RANGO_SESSION_COOKIE_AGE": "10"},
+		"bad wait":        {"RANGO_DB_WAIT": "soon"},
+		"bad bool":        {"RANGO_SAMPLE_DATA": "maybe"},
+		"bad dsn":         {"RANGO_DSN": "not a dsn"},
+		"no database":     {"RANGO_DSN": "root@tcp(127.0.0.1:3306)/"},
+		"cookie age low":  {"RANGO_SESSION_COOKIE_AGE": "10"},
+		"bad metrics":     {"RANGO_METRICS_ADDR": "9100"},
+		"metrics on site": {"RANGO_METRICS_ADDR": "127.0.0.1:8000"},
 	} {
 		if _, err := Load(nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)

@@ -15,6 +15,7 @@ import (
 	"rango/admin"
 	"rango/app"
 	"rango/config"
+	"rango/metrics"
 	"rango/models"
 	"rango/settings"
 	"rango/web"
@@ -33,6 +34,9 @@ type Server struct {
 	Settings *settings.Live
 	// Sessions is the session layer.
 	Sessions *web.Sessions
+	// Metrics are the instance's Prometheus metrics, nil when the
+	// configuration has no metrics address.
+	Metrics *metrics.Metrics
 
 	cancel context.CancelFunc
 }
@@ -92,9 +96,17 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 				SaveEveryRequest: v.SessionSaveEveryRequest}
 		},
 	})
-	f, _, err := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
+	deps := app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout, Retry: store.RetryConflicts},
-		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
+		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout}
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		if m, err = metrics.New(store); err != nil {
+			return nil, err
+		}
+		deps.Metrics = m.Middleware()
+	}
+	f, _, err := app.New(deps)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +114,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
 	go sweep(watchCtx, store, cfg.SessionGCInterval, log)
-	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
+	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, Metrics: m, cancel: cancel}, nil
 }
 
 // newStorage is mysqlstorage.New, which panics when the database fails
