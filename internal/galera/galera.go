@@ -222,6 +222,10 @@ func DSN(addr, db string) string {
 	return fmt.Sprintf("root@tcp(%s)/%s", addr, db)
 }
 
+// Keep leaves the directory in place at Close (to read the logs after a
+// failure).
+func (c *Cluster) Keep() { c.removes = false }
+
 // Close stops every process and, if Start made the directory, removes it.
 func (c *Cluster) Close() {
 	for _, s := range c.checks {

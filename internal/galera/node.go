@@ -208,9 +208,11 @@ func (n *Node) JoinedBy() string {
 	if int64(len(b)) < n.logMark {
 		return "none"
 	}
+	// The rsync script runs for both and says which it did; an SST may
+	// be followed by a short IST of what came meanwhile.
 	log := string(b[n.logMark:])
 	switch {
-	case strings.Contains(log, "--role 'joiner'"):
+	case strings.Contains(log, "rsync SST completed on joiner"):
 		return "SST"
 	case strings.Contains(log, "IST received"):
 		return "IST"
