@@ -34,12 +34,12 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := openStore(ctx, cfg, log)
+	store, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		log.Error(err.Error())
+		logStartError(log, err)
 		return 1
 	}
-	defer store.Close()
+	defer closeDB()
 
 	switch cfg.Command {
 	case config.CommandSeed:

@@ -71,6 +71,9 @@ type Deps struct {
 	// Metrics, if not nil, is the first middleware: it times and counts
 	// every request (metrics.Metrics.Middleware).
 	Metrics fiber.Handler
+	// ClientLimits bound the requests of one browser or address in
+	// progress at once; the zero value means web.DefaultClientLimits.
+	ClientLimits web.ClientLimits
 }
 
 // App holds the site's dependencies; its methods are the handlers.
@@ -119,6 +122,11 @@ func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 	f.Use(web.SecureCookies(d.SecureCookies))
 	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
 	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
+	limits := d.ClientLimits
+	if limits == (web.ClientLimits{}) {
+		limits = web.DefaultClientLimits
+	}
+	f.Use(limits.Middleware(d.Sessions.CookieName()))
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f

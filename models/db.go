@@ -135,15 +135,15 @@ func waitAndCreateDatabase(ctx context.Context, mc *mysqldriver.Config, wait tim
 
 	deadline := time.Now().Add(wait)
 	for attempt := 1; ; attempt++ {
-		galera, err := prepareDatabase(ctx, pool, mc.DBName)
+		galera, answered, err := prepareDatabase(ctx, pool, mc.DBName)
 		if err == nil {
 			return galera, nil
 		}
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("models: waiting for the database: %w", ctx.Err())
 		}
-		if !IsUnavailable(err) {
-			return false, fmt.Errorf("models: database at %s: %w", mc.Addr, err) // wrong password, say
+		if answered && !IsUnavailable(err) {
+			return false, err
 		}
 		if !time.Now().Before(deadline) {
 			return false, &UnreachableError{Addr: mc.Addr, Wait: wait, Err: err}
@@ -156,22 +156,22 @@ func waitAndCreateDatabase(ctx context.Context, mc *mysqldriver.Config, wait tim
 }
 
 // prepareDatabase pings the server, finds out whether it is a Galera node
-// and creates the database if it is missing.
-func prepareDatabase(ctx context.Context, pool *sql.DB, name string) (bool, error) {
+// and creates the database if it is missing. answered tells whether the
+// ping succeeded: until it does, any error is worth waiting out.
+func prepareDatabase(ctx context.Context, pool *sql.DB, name string) (galera, answered bool, err error) {
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := pool.PingContext(pingCtx); err != nil {
-		return false, err
+		return false, false, err
 	}
-	galera, err := isGaleraNode(ctx, pool)
-	if err != nil {
-		return false, err
+	if galera, err = isGaleraNode(ctx, pool); err != nil {
+		return false, true, err
 	}
 	q := fmt.Sprintf("CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", name)
 	if _, err := pool.ExecContext(ctx, q); err != nil {
-		return false, fmt.Errorf("models: create database %s: %w", name, err)
+		return false, true, fmt.Errorf("models: create database %s: %w", name, err)
 	}
-	return galera, nil
+	return galera, true, nil
 }
 
 // newGormLogger logs GORM's errors and slow queries through slog, except

@@ -101,6 +101,9 @@ func (s *Store) migrateOnce(ctx context.Context) error {
 	if err := db.Set("gorm:table_options", "ENGINE=InnoDB").AutoMigrate(gormModels...); err != nil {
 		return err
 	}
+	if err := s.dropLikeCategoryKey(ctx); err != nil {
+		return err
+	}
 	return s.migrateSessions(ctx)
 }
 
@@ -226,6 +229,7 @@ func schemaFingerprint() string {
 	for _, old := range droppedSessionIndexes {
 		fmt.Fprintln(h, "dropped", old)
 	}
+	fmt.Fprintln(h, "dropped", likeCategoryKey)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

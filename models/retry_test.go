@@ -49,8 +49,10 @@ func TestRetryConflictsGivesUpAtTheDeadline(t *testing.T) {
 		if !errors.Is(err, lockErr) {
 			t.Errorf("the give-up does not wrap the last conflict: %v", err)
 		}
-		if took > 300*time.Millisecond+50*time.Millisecond {
-			t.Errorf("gave up after %s, past the 300 ms deadline", took)
+		// Far past the deadline would mean it was not watched (timers may
+		// fire late on a busy machine, hence the margin).
+		if took > time.Second {
+			t.Errorf("gave up after %s, long past the 300 ms deadline", took)
 		}
 		// Exponential backoff capped at 128 ms: far more than 2 attempts,
 		// far fewer than a busy loop would make in 300 ms.

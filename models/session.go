@@ -123,16 +123,23 @@ func (s *Store) InsertSession(ctx context.Context, key string, data []byte, expi
 // cleanup) while a request was changing it; it is not brought back.
 var ErrSessionGone = errors.New("models: session no longer exists")
 
+// SessionUpdate is what a change of a stored session writes: its data and
+// the user it now belongs to (0 for none).
+type SessionUpdate struct {
+	Data   []byte
+	UserID uint64
+}
+
 // UpdateSession changes a stored session atomically: it locks the row,
-// passes its current data to apply, and writes what apply returns, unless
-// apply reports no change. A row that is gone or expired gives
-// ErrSessionGone and is not recreated. A conflict with a concurrent write
-// (on a Galera cluster, one made on another node) runs it all again, apply
-// included, until ctx's deadline. On a cluster the transaction starts
-// with a causal wait (see Open), so apply sees every change committed on
-// any node before.
-func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) ([]byte, bool, error),
-	expires time.Time, userID uint64) error {
+// passes its current data to apply, and writes what apply returns with the
+// new expiry, unless apply reports no change. A row that is gone or
+// expired gives ErrSessionGone and is not recreated. apply may run more
+// than once: a conflict with a concurrent write (on a Galera cluster, one
+// made on another node) runs it all again, until ctx's deadline. On a
+// cluster the transaction starts with a causal wait (see Open), so apply
+// sees every change committed on any node before.
+func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) (SessionUpdate, bool, error),
+	expires time.Time) error {
 	wrote := false
 	err := s.retryConflicts(ctx, func() error {
 		wrote = false
@@ -148,13 +155,13 @@ func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []
 			if res.RowsAffected == 0 || (row.E != 0 && row.E <= time.Now().Unix()) {
 				return ErrSessionGone
 			}
-			data, changed, err := apply(row.V)
+			update, changed, err := apply(row.V)
 			if err != nil || !changed {
 				return err
 			}
 			wrote = true
 			return tx.Exec("UPDATE sessions SET v = ?, e = ?, user_id = ?, last_seen = ? WHERE k = ?",
-				data, expires.Unix(), nullableUser(userID), time.Now().Unix(), key).Error
+				update.Data, expires.Unix(), nullableUser(update.UserID), time.Now().Unix(), key).Error
 		}, &sql.TxOptions{})
 	})
 	if err == nil && wrote {

@@ -21,8 +21,9 @@ import (
 	"rango/web"
 )
 
-// storageTimeout bounds each call Fiber's middleware makes to the storage.
-const storageTimeout = 1500 * time.Millisecond
+// limiterTimeout bounds each call Fiber's limiter makes to its storage,
+// which it makes without the request's context.
+const limiterTimeout = 1500 * time.Millisecond
 
 // Server is an assembled Rango instance.
 type Server struct {
@@ -83,7 +84,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.SessionStorage{BoundedStorage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout, Retry: store.RetryConflicts}, Store: store, Lifetimes: func() web.Lifetimes {
+		Storage: web.SessionStorage{Storage: storage, Store: store, Lifetimes: func() web.Lifetimes {
 			v := live.Current()
 			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
 		}},
@@ -97,8 +98,9 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		},
 	})
 	deps := app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
-		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout, Retry: store.RetryConflicts},
-		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout}
+		SecureCookies: cfg.SecureCookies, Proxies: proxies,
+		LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: limiterTimeout, Retry: store.RetryConflicts},
+		PageCacheTTL:   cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout}
 	var m *metrics.Metrics
 	if cfg.MetricsAddr != "" {
 		if m, err = metrics.New(store); err != nil {

@@ -47,8 +47,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, message := classify(err)
 		if status == fiber.StatusServiceUnavailable {
-			c.Set(fiber.HeaderRetryAfter, "5")
-			log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err.Error())
+			c.Set(fiber.HeaderRetryAfter, retryAfter(err))
+			log.Warn("service unavailable", "method", c.Method(), "path", c.Path(), "err", err.Error())
 		} else if status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err.Error())
 		}
@@ -59,7 +59,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			c.Set("HX-Reswap", "innerHTML")
 		}
 		c.Response().Header.Del("HX-Redirect")
-		if renderErr := Render(c, status, "pages/error", data); renderErr != nil {
+		if renderErr := render(c, status, "pages/error", data); renderErr != nil {
 			log.Error("error page failed", "err", renderErr.Error())
 			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 			return c.Status(status).SendString(message)
@@ -68,14 +68,29 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-func classify(err error) (int, string) {
-	if models.IsUnavailable(err) {
-		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is busy or not answering. " +
-			"Nothing stored is lost. Please try again in a few seconds."
+// ErrBusy answers a request that waited its deadline out behind other
+// requests of the same browser or address (see ClientLimits).
+var ErrBusy = NewError(fiber.StatusServiceUnavailable,
+	"Rango is busy with many requests from your browser at once. Nothing you did is lost. Please try again in a moment.")
+
+// retryAfter is the Retry-After of a 503: a second after a wait behind
+// one's own requests or a write that kept conflicting with others, five
+// while the database is away (or its Galera node is not ready).
+func retryAfter(err error) string {
+	if errors.Is(err, ErrBusy) || errors.Is(err, models.ErrConflict) {
+		return "1"
 	}
+	return "5"
+}
+
+func classify(err error) (int, string) {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Status, he.Message
+	}
+	if models.IsUnavailable(err) {
+		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is busy or not answering. " +
+			"Nothing stored is lost. Please try again in a few seconds."
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

@@ -56,15 +56,31 @@ func wantsFragment(c *fiber.Ctx) bool {
 
 // Render answers with the named page: the whole document for a browser, or
 // the shell for htmx, as the page's Base says. Either way the response
-// varies by HX-Request.
+// varies by HX-Request. When the request's session could not be read, it
+// answers with that error instead (503 while the database is away): the
+// page would otherwise show a logged-in visitor as logged out.
 func Render(c *fiber.Ctx, status int, page string, data any) error {
-	c.Vary("HX-Request")
-	return c.Status(status).Render(page, data)
+	if err := sessionError(c); err != nil {
+		return err
+	}
+	return render(c, status, page, data)
 }
 
 // RenderPartial answers with one named template and no layout, for htmx
 // requests that swap a small part of a page.
 func RenderPartial(c *fiber.Ctx, status int, name string, data any) error {
+	return Render(c, status, name, data)
+}
+
+func render(c *fiber.Ctx, status int, name string, data any) error {
 	c.Vary("HX-Request")
 	return c.Status(status).Render(name, data)
+}
+
+// sessionError returns the error of the request's failed session load.
+func sessionError(c *fiber.Ctx) error {
+	if s, ok := c.Locals(sessionLocal{}).(*Session); ok {
+		return s.Err()
+	}
+	return nil
 }

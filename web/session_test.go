@@ -21,12 +21,12 @@ type flakyStorage struct {
 	failures *int
 }
 
-func (f flakyStorage) Get(key string) ([]byte, error) {
+func (f flakyStorage) GetWithContext(ctx context.Context, key string) ([]byte, error) {
 	if *f.failures > 0 {
 		*f.failures--
 		return nil, &web.StorageError{Err: errors.New("Error 1040: Too many connections")}
 	}
-	return f.SessionStorage.Get(key)
+	return f.SessionStorage.GetWithContext(ctx, key)
 }
 
 // A failed read must not cost the visitor their session: it is reported,
@@ -40,7 +40,7 @@ func TestStorageErrorKeepsTheSession(t *testing.T) {
 	}
 	failures := 1
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: flakyStorage{web.SessionStorage{BoundedStorage: web.BoundedStorage{Timeout: time.Second}, Store: store,
+		Storage: flakyStorage{web.SessionStorage{Store: store,
 			Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}, &failures},
 		Store:  store,
 		Policy: func() web.SessionPolicy { return web.SessionPolicy{CookieAge: time.Hour} },

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -75,13 +76,17 @@ type Lifetimes struct {
 }
 
 // SessionStorage is the storage Fiber's session middleware reads through:
-// gofiber/storage/mysql (bounded in time) for writes and deletes, and a
-// read of our own that also fetches the session's timestamps and enforces
-// the idle and absolute limits, so that a session past either loads as no
-// session at all.
+// a read of our own that also fetches the session's timestamps and
+// enforces the idle and absolute limits, so that a session past either
+// loads as no session at all, and gofiber/storage/mysql for deletes. Every
+// call takes the request's context: a read waits (for a pooled connection
+// included) only as long as the request may, never a deadline of its own.
 type SessionStorage struct {
-	BoundedStorage
-	Store     *models.Store
+	// Storage is gofiber/storage/mysql on the sessions table.
+	Storage contextStorage
+	// Store reads sessions with their timestamps.
+	Store *models.Store
+	// Lifetimes returns the idle and absolute limits in force.
 	Lifetimes func() Lifetimes
 }
 
@@ -96,13 +101,11 @@ func (e *StorageError) Error() string { return "web: session storage: " + e.Err.
 // Unwrap returns the database's error.
 func (e *StorageError) Unwrap() error { return e.Err }
 
-// Get returns a live session's data, or nil.
-func (s SessionStorage) Get(key string) ([]byte, error) {
+// GetWithContext returns a live session's data, or nil.
+func (s SessionStorage) GetWithContext(ctx context.Context, key string) ([]byte, error) {
 	if key == "" {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	defer cancel()
 	row, found, err := s.Store.LoadSession(ctx, key)
 	if err != nil {
 		return nil, &StorageError{err}
@@ -115,6 +118,14 @@ func (s SessionStorage) Get(key string) ([]byte, error) {
 		return nil, nil
 	}
 	return row.Data, nil
+}
+
+// DeleteWithContext deletes a session (logout, login's new key), run
+// again while it conflicts with a concurrent write of the row, as on a
+// Galera cluster a burst of the same browser's requests on another node
+// makes it.
+func (s SessionStorage) DeleteWithContext(ctx context.Context, key string) error {
+	return s.Store.RetryConflicts(ctx, func(ctx context.Context) error { return s.Storage.DeleteWithContext(ctx, key) })
 }
 
 func (s SessionStorage) live(row models.StoredSession, now time.Time) bool {
@@ -130,3 +141,23 @@ func (s SessionStorage) live(row models.StoredSession, now time.Time) bool {
 	}
 	return true
 }
+
+// requestStorage is the fiber.Storage one request's session load reads
+// through: SessionStorage bound to the request's context. Fiber's session
+// middleware calls only Get on it.
+type requestStorage struct {
+	ctx     context.Context
+	storage SessionBackend
+}
+
+func (r requestStorage) Get(key string) ([]byte, error) { return r.storage.GetWithContext(r.ctx, key) }
+
+func (r requestStorage) Set(string, []byte, time.Duration) error {
+	return errors.New("web: sessions are written by Sessions, not through Fiber")
+}
+
+func (r requestStorage) Delete(key string) error { return r.storage.DeleteWithContext(r.ctx, key) }
+
+func (r requestStorage) Reset() error { return errors.New("web: sessions are not reset through Fiber") }
+
+func (r requestStorage) Close() error { return nil }

@@ -220,10 +220,9 @@ func (r result) print(s *server) {
 
 // load runs the browsers for d and measures.
 func load(o options, s *server, admin *sql.DB, d time.Duration) result {
-	transport := &http.Transport{MaxIdleConns: o.browsers * 2, MaxIdleConnsPerHost: o.browsers * 2, IdleConnTimeout: time.Minute}
 	browsers := make([]*browser, o.browsers)
 	for i := range browsers {
-		browsers[i] = newBrowser(s.base, transport, role(o.mix, i), i)
+		browsers[i] = newBrowser(s.base, browserTransport(i), role(o.mix, i), i)
 		browsers[i].warmUp()
 	}
 	var requests, errors atomic.Int64
@@ -283,6 +282,17 @@ type browser struct {
 	csrf   string
 	n      int
 	id     int
+}
+
+// browserTransport gives browser i connections of its own from its own
+// loopback address (127.0.0.2 to 127.0.0.254, then again), as browsers on
+// different machines have: Rango bounds the requests in progress per
+// client address, and one address for every simulated browser would
+// measure that bound instead of the site.
+func browserTransport(i int) *http.Transport {
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%253))}
+	dialer := &net.Dialer{LocalAddr: local, Timeout: 10 * time.Second}
+	return &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)

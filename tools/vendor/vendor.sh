@@ -20,6 +20,10 @@ cp "$nm/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap.min.css"
 cp "$nm/bootstrap/LICENSE" "$dest/LICENSE.bootstrap"
 cp "$nm/htmx.org/dist/htmx.min.js" "$dest/htmx.min.js"
 cp "$nm/htmx.org/LICENSE" "$dest/LICENSE.htmx"
+# axe-core is for the browser tests only: internal/axe embeds it and injects
+# it into pages through the DevTools protocol; the site never serves it.
+cp "$nm/axe-core/axe.min.js" "$root/internal/axe/axe.min.js"
+cp "$nm/axe-core/LICENSE" "$root/internal/axe/LICENSE.axe-core"
 
 echo "vendored into ${dest#"$root"/}:"
 ls -l "$dest"
