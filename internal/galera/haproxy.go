@@ -114,6 +114,9 @@ defaults
 	# A connection refused (an instance restarting) goes to another.
 	retries 2
 	option redispatch
+	# The instances trust 127.0.0.1's X-Forwarded-For (RANGO_TRUSTED_PROXIES)
+	# and see each browser's address, which their per-address limits need.
+	option forwardfor
 
 listen rango
 	bind {{addr}}

@@ -47,6 +47,7 @@ type options struct {
 	httpAddr       string
 	writer         string
 	suspectTimeout time.Duration
+	syncWait       int
 	kill           int
 	after          time.Duration
 	rejoinAfter    time.Duration
@@ -62,6 +63,7 @@ func main() {
 	flag.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP load balancer")
 	flag.StringVar(&o.writer, "writer", "multi", "how HAProxy sends the instances' connections: multi (every Synced node) or single (one node, the others backups)")
 	flag.DurationVar(&o.suspectTimeout, "suspect-timeout", 2*time.Second, "Galera's evs.suspect_timeout: how long a dead node stalls commits (Galera's default is 5s)")
+	flag.IntVar(&o.syncWait, "sync-wait", -1, "wsrep_sync_wait for the instances' connections; -1 leaves Rango's default (1: causal reads), 0 turns causal reads off (to measure their cost)")
 	flag.IntVar(&o.kill, "kill", 0, "kill this node (1-based) once, -after after the start, and rejoin it")
 	flag.DurationVar(&o.after, "after", 30*time.Second, "when to kill the -kill node")
 	flag.DurationVar(&o.rejoinAfter, "rejoin-after", 20*time.Second, "how long the killed node stays down")
@@ -102,7 +104,11 @@ func run(ctx context.Context, o options) error {
 	for i := 1; i <= o.instances; i++ {
 		addr := fmt.Sprintf("127.0.0.1:%d", o.portBase+60+i)
 		metrics := fmt.Sprintf("127.0.0.1:%d", o.portBase+70+i)
-		inst, err := startInstance(o.dir, bin, i, addr, metrics, galera.DSN(dbAddr, "rango"))
+		dsn := galera.DSN(dbAddr, "rango")
+		if o.syncWait >= 0 {
+			dsn += fmt.Sprintf("?wsrep_sync_wait=%d", o.syncWait)
+		}
+		inst, err := startInstance(o.dir, bin, i, addr, metrics, dsn)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@
 //	go run ./tools/loadgen -mix mixed
 //	go run ./tools/loadgen -fill 1000000     # then time the admin pages
 //	go run ./tools/loadgen -cleanup 500000   # clearsessions under load
+//	go run ./tools/loadgen -target http://127.0.0.1:8080   # a site already running (tools/cluster)
 package main
 
 import (
@@ -45,6 +46,7 @@ type options struct {
 	fill     int
 	cleanup  int
 	keep     bool
+	target   string // base URL of a running site; empty: start one
 }
 
 func main() {
@@ -56,6 +58,7 @@ func main() {
 	flag.IntVar(&o.fill, "fill", 0, "fill the sessions table with this many rows first, then time the admin pages")
 	flag.IntVar(&o.cleanup, "cleanup", 0, "add this many expired sessions, then run -clearsessions during the load and report both")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark database afterwards")
+	flag.StringVar(&o.target, "target", "", "base `URL` of a site already running (a cluster's load balancer, say) to load instead of starting one; -db and the memory and round-trip figures do not apply")
 	flag.Parse()
 	if err := run(o); err != nil {
 		log.Fatal(err)
@@ -63,6 +66,15 @@ func main() {
 }
 
 func run(o options) error {
+	if o.target != "" {
+		if o.fill > 0 || o.cleanup > 0 {
+			return fmt.Errorf("-fill and -cleanup need a server of loadgen's own, not -target")
+		}
+		srv := &server{base: strings.TrimSuffix(o.target, "/")}
+		fmt.Printf("target %s, %d browsers, mix %s, %s\n", srv.base, o.browsers, o.mix, o.duration)
+		load(o, srv, nil, o.duration).print(srv)
+		return nil
+	}
 	dbName := fmt.Sprintf("rango_bench_%d", time.Now().Unix())
 	admin, err := sql.Open("mysql", o.server+"?interpolateParams=true")
 	if err != nil {
@@ -162,8 +174,12 @@ func (s *server) stop() {
 	_ = s.cmd.Wait()
 }
 
-// memory returns the server's current and peak resident set size in MiB.
+// memory returns the server's current and peak resident set size in MiB
+// (0 for a -target site).
 func (s *server) memory() (rss, peak float64) {
+	if s.cmd == nil {
+		return 0, 0
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, 0
@@ -184,8 +200,12 @@ func (s *server) memory() (rss, peak float64) {
 	return rss, peak
 }
 
-// questions reads MariaDB's Questions counter (statements from clients).
+// questions reads MariaDB's Questions counter (statements from clients);
+// 0 without a database (-target).
 func questions(db *sql.DB) int64 {
+	if db == nil {
+		return 0
+	}
 	var name string
 	var n int64
 	_ = db.QueryRow("SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n)
@@ -214,6 +234,9 @@ func (r result) print(s *server) {
 	fmt.Printf("requests %d in %s: %.0f req/s; errors %d\n", r.requests, r.elapsed.Round(time.Millisecond), r.rate(), r.errors)
 	fmt.Printf("latency p50 %s  p95 %s  p99 %s\n", r.percentile(0.50).Round(10*time.Microsecond),
 		r.percentile(0.95).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond))
+	if s.cmd == nil {
+		return // a -target site: its database and process are not loadgen's
+	}
 	fmt.Printf("database round trips per request %.2f (MariaDB Questions)\n", float64(r.trips)/float64(max(r.requests, 1)))
 	fmt.Printf("server memory: RSS %.0f MiB, peak %.0f MiB\n", rss, peak)
 }
