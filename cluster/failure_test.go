@@ -71,7 +71,9 @@ func longestStall(results []result, from, to time.Time) time.Duration {
 // stalls for about evs.suspect_timeout (2 s here) until the others drop
 // the node; requests answer 200 or 503, never another 5xx; the node
 // rejoins by incremental state transfer without touching Rango; and every
-// session written before the fault is still there.
+// session written before the fault is still there. The stall is bounded by
+// twice the suspect timeout and two seconds (the new view's installation,
+// the pools' reconnection through HAProxy, a busy machine).
 func TestNodeKilledUnderLoad(t *testing.T) {
 	db := newDatabase("kill")
 	a := siteOn(t, cluster.MultiWriterAddr(), db)
@@ -100,7 +102,8 @@ func TestNodeKilledUnderLoad(t *testing.T) {
 	killed := time.Now()
 	victim.Kill()
 	waitFor(t, 10*time.Second, "HAProxy takes the killed node out", func() bool { return proxyState(t, victim) == "DOWN" })
-	time.Sleep(6 * time.Second)
+	bound := 2*suspectTimeout + 2*time.Second
+	time.Sleep(bound)
 	window := time.Now()
 
 	rejoinStart := time.Now()
@@ -130,8 +133,8 @@ func TestNodeKilledUnderLoad(t *testing.T) {
 	t.Logf("kill under load: %v; longest time without a served request after the kill: %s; "+
 		"node %d rejoined by %s in %s", statuses, stall.Round(10*time.Millisecond), victim.Index, victim.JoinedBy(),
 		rejoined.Round(100*time.Millisecond))
-	if stall > 6*time.Second {
-		t.Errorf("the sites stalled %s after the kill, want well under 6 s (evs.suspect_timeout is 2 s)", stall)
+	if stall > bound {
+		t.Errorf("the sites stalled %s after the kill, want under %s (evs.suspect_timeout is %s)", stall, bound, suspectTimeout)
 	}
 	if by := victim.JoinedBy(); by != "IST" {
 		t.Errorf("the killed node rejoined by %s, want IST", by)

@@ -24,6 +24,11 @@ import (
 // databases of its own.
 var cluster *galera.Cluster
 
+// suspectTimeout is the nodes' evs.suspect_timeout: 2 s, or
+// RANGO_CLUSTER_SUSPECT_TIMEOUT (to measure the stall with another, such
+// as Galera's default 5s).
+var suspectTimeout = 2 * time.Second
+
 func TestMain(m *testing.M) {
 	if missing := galera.Missing(); len(missing) > 0 {
 		msg := "cluster tests need " + strings.Join(missing, ", ") + " (apt-get install galera-4 rsync haproxy)"
@@ -34,8 +39,16 @@ func TestMain(m *testing.M) {
 		fmt.Println("SKIP:", msg)
 		os.Exit(0)
 	}
+	if v := os.Getenv("RANGO_CLUSTER_SUSPECT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "RANGO_CLUSTER_SUSPECT_TIMEOUT:", err)
+			os.Exit(2)
+		}
+		suspectTimeout = d
+	}
 	start := time.Now()
-	c, err := galera.Start(context.Background(), galera.Options{GCacheSize: "32M"})
+	c, err := galera.Start(context.Background(), galera.Options{GCacheSize: "32M", SuspectTimeout: suspectTimeout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
