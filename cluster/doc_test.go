@@ -7,5 +7,7 @@
 //
 // Without galera-4, rsync or haproxy the tests skip, unless
 // RANGO_CLUSTER_TESTS=required (as .ci/run sets it, after installing
-// them), which makes them fail instead.
+// them), which makes them fail instead. The nodes' logs are kept (the
+// path is printed) when a test fails or RANGO_CLUSTER_KEEP is set;
+// RANGO_CLUSTER_SUSPECT_TIMEOUT sets evs.suspect_timeout (2s).
 package cluster_test

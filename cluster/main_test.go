@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 	cluster = c
 	fmt.Printf("cluster: %d nodes Synced and HAProxy up in %s (%s)\n", len(c.Nodes), time.Since(start).Round(100*time.Millisecond), c.Dir)
 	code := m.Run()
-	if code != 0 {
+	if code != 0 || os.Getenv("RANGO_CLUSTER_KEEP") != "" {
 		c.Keep()
 		fmt.Printf("cluster: the nodes' logs are kept in %s\n", c.Dir)
 	}

@@ -93,7 +93,7 @@ type Cluster struct {
 // Start initialises and starts a cluster: node 1 bootstraps it, the others
 // join by snapshot state transfer; then a clustercheck per node and
 // HAProxy. It returns when every node is Synced and HAProxy answers.
-func Start(ctx context.Context, o Options) (c *Cluster, err error) {
+func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if missing := Missing(); len(missing) > 0 {
 		return nil, fmt.Errorf("galera: missing %s (apt-get install mariadb-server galera-4 rsync haproxy)", strings.Join(missing, ", "))
 	}
@@ -109,52 +109,54 @@ func Start(ctx context.Context, o Options) (c *Cluster, err error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	c = &Cluster{Options: o, Dir: o.Dir}
-	if c.acct, err = serverAccount(); err != nil {
+	c := &Cluster{Options: o, Dir: o.Dir}
+	if err := c.start(ctx); err != nil {
+		c.Close()
 		return nil, err
+	}
+	return c, nil
+}
+
+// start does Start's work; on an error, Close undoes it.
+func (c *Cluster) start(ctx context.Context) error {
+	var err error
+	if c.acct, err = serverAccount(); err != nil {
+		return err
 	}
 	if c.Dir == "" {
 		if c.Dir, err = os.MkdirTemp("", "rango-galera-"); err != nil {
-			return nil, err
+			return err
 		}
 		c.removes = true
 	}
-	defer func() {
-		if err != nil {
-			c.Close()
-		}
-	}()
 	// The servers may run as mysql: they must reach their directories.
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.Chmod(c.Dir, 0o755); err != nil {
-		return nil, err
+		return err
 	}
-	if c.base = o.PortBase; c.base == 0 {
+	if c.base = c.Options.PortBase; c.base == 0 {
 		if c.base, err = freePortBlock(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for i := 1; i <= o.Nodes; i++ {
+	for i := 1; i <= c.Options.Nodes; i++ {
 		n, err := c.newNode(i)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	start := time.Now()
 	if err := c.bootstrap(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	o.Logf("galera: %d nodes Synced in %s", o.Nodes, time.Since(start).Round(100*time.Millisecond))
+	c.Options.Logf("galera: %d nodes Synced in %s", c.Options.Nodes, time.Since(start).Round(100*time.Millisecond))
 	if err := c.serveChecks(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.startProxy(ctx); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.startProxy(ctx)
 }
 
 // bootstrap initialises node 1's data directory and starts it as a new

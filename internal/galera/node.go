@@ -52,7 +52,7 @@ wsrep_cluster_name=rango
 wsrep_cluster_address=gcomm://{{peers}}
 wsrep_node_name=n{{i}}
 wsrep_node_address=127.0.0.1
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:{{gcomm}};ist.recv_addr=127.0.0.1:{{ist}};gcache.size={{gcache}};evs.suspect_timeout={{suspect}};evs.inactive_timeout={{inactive}};evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S;evs.install_timeout={{inactive}}"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:{{gcomm}};ist.recv_addr=127.0.0.1:{{ist}};gcache.size={{gcache}};evs.suspect_timeout={{suspect}};evs.inactive_timeout={{inactive}};evs.keepalive_period={{keepalive}};evs.inactive_check_period={{keepalive}};evs.install_timeout={{inactive}}"
 wsrep_sst_receive_address=127.0.0.1:{{sst}}
 wsrep_sst_method=rsync
 `
@@ -66,12 +66,14 @@ func (c *Cluster) newNode(i int) (*Node, error) {
 	for j := 1; j <= c.Options.Nodes; j++ {
 		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", c.base+20+j))
 	}
-	inactive := 2 * c.Options.SuspectTimeout
+	// Galera wants the keepalive under a third of the suspect timeout.
+	inactive, keepalive := 2*c.Options.SuspectTimeout, min(500*time.Millisecond, c.Options.SuspectTimeout/4)
 	cnf := strings.NewReplacer(
 		"{{dir}}", n.dir, "{{port}}", fmt.Sprint(n.Port), "{{provider}}", Provider, "{{peers}}", strings.Join(peers, ","),
 		"{{i}}", fmt.Sprint(i), "{{gcomm}}", fmt.Sprint(c.base+20+i), "{{ist}}", fmt.Sprint(c.base+30+i),
 		"{{sst}}", fmt.Sprint(c.base+40+i), "{{gcache}}", c.Options.GCacheSize,
 		"{{suspect}}", isoDuration(c.Options.SuspectTimeout), "{{inactive}}", isoDuration(inactive),
+		"{{keepalive}}", isoDuration(keepalive),
 	).Replace(nodeConfig)
 	for _, d := range []string{n.dir, filepath.Join(n.dir, "data"), filepath.Join(n.dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
