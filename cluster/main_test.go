@@ -124,7 +124,8 @@ func (b *browser) get(url string) result {
 	return result{status: resp.StatusCode, body: string(body), start: start, took: time.Since(start), err: err}
 }
 
-// cookie returns the browser's session cookie for a site.
+// session returns the browser's session key. (Cookies do not depend on
+// the port: the browser sends its session to every loopback site.)
 func (b *browser) session(site string) string {
 	u, _ := http.NewRequest(http.MethodGet, site, nil)
 	for _, c := range b.http.Jar.Cookies(u.URL) {
@@ -133,17 +134,6 @@ func (b *browser) session(site string) string {
 		}
 	}
 	return ""
-}
-
-// withSession returns a browser that sends only this session cookie to
-// every site (loopback sites differ by port; cookies do not).
-func withSession(sites []*testsite.Site, key string) *browser {
-	b := newBrowser()
-	for _, s := range sites {
-		u, _ := http.NewRequest(http.MethodGet, s.URL, nil)
-		b.http.Jar.SetCookies(u.URL, []*http.Cookie{{Name: "sessionid", Value: key, Path: "/"}})
-	}
-	return b
 }
 
 // visits reads the visit counter of an /about page ("" if absent).

@@ -11,6 +11,7 @@
 //
 //	go run ./tools/cluster                      # 3 nodes, 2 instances, multi-writer
 //	go run ./tools/cluster -writer single       # one active node, the others backups
+//	go run ./tools/cluster -writer both         # both, side by side: multi on -http, single on -http-single
 //	go run ./tools/cluster -kill 2 -after 30s   # kill node 2 after 30 s, rejoin it (IST) 20 s later
 //
 // It needs Debian's mariadb-server, galera-4, rsync and haproxy
@@ -45,6 +46,7 @@ type options struct {
 	instances      int
 	portBase       int
 	httpAddr       string
+	httpSingle     string
 	writer         string
 	suspectTimeout time.Duration
 	syncWait       int
@@ -61,7 +63,8 @@ func main() {
 	flag.IntVar(&o.instances, "instances", 2, "Rango instances")
 	flag.IntVar(&o.portBase, "port-base", 3400, "first of the 100 ports used (see the command's doc)")
 	flag.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP load balancer")
-	flag.StringVar(&o.writer, "writer", "multi", "how HAProxy sends the instances' connections: multi (every Synced node) or single (one node, the others backups)")
+	flag.StringVar(&o.httpSingle, "http-single", "127.0.0.1:8081", "address of the single-writer instances' balancer with -writer both")
+	flag.StringVar(&o.writer, "writer", "multi", "how HAProxy sends the instances' connections: multi (every Synced node), single (one node, the others backups), or both (-instances of each, behind two balancers)")
 	flag.DurationVar(&o.suspectTimeout, "suspect-timeout", 2*time.Second, "Galera's evs.suspect_timeout: how long a dead node stalls commits (Galera's default is 5s)")
 	flag.IntVar(&o.syncWait, "sync-wait", -1, "wsrep_sync_wait for the instances' connections; -1 leaves Rango's default (1: causal reads), 0 turns causal reads off (to measure their cost)")
 	flag.IntVar(&o.kill, "kill", 0, "kill this node (1-based) once, -after after the start, and rejoin it")
@@ -69,8 +72,11 @@ func main() {
 	flag.DurationVar(&o.rejoinAfter, "rejoin-after", 20*time.Second, "how long the killed node stays down")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory afterwards")
 	flag.Parse()
-	if o.writer != "multi" && o.writer != "single" {
-		log.Fatalf("cluster: -writer must be multi or single, not %q", o.writer)
+	if o.writer != "multi" && o.writer != "single" && o.writer != "both" {
+		log.Fatalf("cluster: -writer must be multi, single or both, not %q", o.writer)
+	}
+	if total := o.instances * map[bool]int{true: 2, false: 1}[o.writer == "both"]; o.instances < 1 || total > 9 {
+		log.Fatal("cluster: from 1 to 9 instances in all (their ports are B+61 to B+69)")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -96,42 +102,59 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer cluster.Close()
-	dbAddr := cluster.MultiWriterAddr()
-	if o.writer == "single" {
-		dbAddr = cluster.SingleWriterAddr()
+	tiers := []tier{{"multi", cluster.MultiWriterAddr(), o.httpAddr, nil}}
+	switch o.writer {
+	case "single":
+		tiers = []tier{{"single", cluster.SingleWriterAddr(), o.httpAddr, nil}}
+	case "both":
+		tiers = append(tiers, tier{"single", cluster.SingleWriterAddr(), o.httpSingle, nil})
 	}
-	var backends []string
-	for i := 1; i <= o.instances; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", o.portBase+60+i)
-		metrics := fmt.Sprintf("127.0.0.1:%d", o.portBase+70+i)
-		dsn := galera.DSN(dbAddr, "rango")
-		if o.syncWait >= 0 {
-			dsn += fmt.Sprintf("?wsrep_sync_wait=%d", o.syncWait)
+	n := 0
+	for t := range tiers {
+		for range o.instances {
+			n++
+			addr := fmt.Sprintf("127.0.0.1:%d", o.portBase+60+n)
+			metrics := fmt.Sprintf("127.0.0.1:%d", o.portBase+70+n)
+			dsn := galera.DSN(tiers[t].db, "rango")
+			if o.syncWait >= 0 {
+				dsn += fmt.Sprintf("?wsrep_sync_wait=%d", o.syncWait)
+			}
+			inst, err := startInstance(o.dir, bin, n, addr, metrics, dsn)
+			if err != nil {
+				return err
+			}
+			defer inst.stop()
+			tiers[t].backends = append(tiers[t].backends, addr)
 		}
-		inst, err := startInstance(o.dir, bin, i, addr, metrics, dsn)
+	}
+	for _, t := range tiers {
+		for _, b := range t.backends {
+			if err := waitReady(ctx, "http://"+b+"/readyz", time.Minute); err != nil {
+				return err
+			}
+		}
+		lb, err := galera.StartBalancer(ctx, filepath.Join(o.dir, "haproxy-http-"+t.name), t.http, t.backends)
 		if err != nil {
 			return err
 		}
-		defer inst.stop()
-		backends = append(backends, addr)
+		defer lb.Close()
 	}
-	for _, b := range backends {
-		if err := waitReady(ctx, "http://"+b+"/readyz", time.Minute); err != nil {
-			return err
-		}
-	}
-	lb, err := galera.StartBalancer(ctx, filepath.Join(o.dir, "haproxy-http"), o.httpAddr, backends)
-	if err != nil {
-		return err
-	}
-	defer lb.Close()
-	printTopology(o, cluster, dbAddr, backends)
+	printTopology(o, cluster, tiers)
 	if o.kill > 0 {
 		return killAndRejoin(ctx, o, cluster)
 	}
 	<-ctx.Done()
 	log.Print("stopping")
 	return nil
+}
+
+// tier is a set of instances on one of HAProxy's database ports behind an
+// HTTP balancer of their own.
+type tier struct {
+	name     string // multi or single
+	db       string // HAProxy's database address
+	http     string // the balancer's address
+	backends []string
 }
 
 // build compiles Rango into dir.
@@ -194,14 +217,18 @@ func waitReady(ctx context.Context, url string, d time.Duration) error {
 	}
 }
 
-func printTopology(o options, c *galera.Cluster, dbAddr string, backends []string) {
-	fmt.Printf("\nRango on a %d-node Galera cluster (%s-writer), data in %s\n", o.nodes, o.writer, o.dir)
-	fmt.Printf("  site:              http://%s/\n", o.httpAddr)
-	for i, b := range backends {
-		fmt.Printf("  rango %d:           http://%s/  metrics http://127.0.0.1:%d/metrics  log %s\n", i+1, b, o.portBase+71+i,
-			filepath.Join(o.dir, fmt.Sprintf("rango%d.log", i+1)))
+func printTopology(o options, c *galera.Cluster, tiers []tier) {
+	fmt.Printf("\nRango on a %d-node Galera cluster, data in %s\n", o.nodes, o.dir)
+	n := 0
+	for _, t := range tiers {
+		fmt.Printf("  site (%s-writer):  http://%s/   database through %s\n", t.name, t.http, t.db)
+		for _, b := range t.backends {
+			n++
+			fmt.Printf("    rango %d:         http://%s/  metrics http://127.0.0.1:%d/metrics  log %s\n", n, b, o.portBase+70+n,
+				filepath.Join(o.dir, fmt.Sprintf("rango%d.log", n)))
+		}
 	}
-	fmt.Printf("  database proxy:    %s (multi-writer %s, single-writer %s)\n", dbAddr, c.MultiWriterAddr(), c.SingleWriterAddr())
+	fmt.Printf("  database proxy:    multi-writer %s, single-writer %s\n", c.MultiWriterAddr(), c.SingleWriterAddr())
 	fmt.Printf("  HAProxy stats:     %s\n", c.StatsURL())
 	for _, n := range c.Nodes {
 		fmt.Printf("  node %d:            mariadb -h127.0.0.1 -P%d -uroot   log %s\n", n.Index, n.Port, n.ErrorLog())
