@@ -9,8 +9,8 @@
 //	              ├─ node 2   (rsync state transfers)
 //	              └─ node 3
 //
-//	go run ./tools/cluster                      # 3 nodes, 2 instances, multi-writer
-//	go run ./tools/cluster -writer single       # one active node, the others backups
+//	go run ./tools/cluster                      # 3 nodes, 2 instances, single-writer (one active node)
+//	go run ./tools/cluster -writer multi        # connections spread over every node
 //	go run ./tools/cluster -writer both         # both, side by side: multi on -http, single on -http-single
 //	go run ./tools/cluster -kill 2 -after 30s   # kill node 2 after 30 s, rejoin it (IST) 20 s later
 //
@@ -64,7 +64,7 @@ func main() {
 	flag.IntVar(&o.portBase, "port-base", 3400, "first of the 100 ports used (see the command's doc)")
 	flag.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP load balancer")
 	flag.StringVar(&o.httpSingle, "http-single", "127.0.0.1:8081", "address of the single-writer instances' balancer with -writer both")
-	flag.StringVar(&o.writer, "writer", "multi", "how HAProxy sends the instances' connections: multi (every Synced node), single (one node, the others backups), or both (-instances of each, behind two balancers)")
+	flag.StringVar(&o.writer, "writer", "single", "how HAProxy sends the instances' connections: multi (every Synced node), single (one node, the others backups), or both (-instances of each, behind two balancers)")
 	flag.DurationVar(&o.suspectTimeout, "suspect-timeout", 2*time.Second, "Galera's evs.suspect_timeout: how long a dead node stalls commits (Galera's default is 5s)")
 	flag.IntVar(&o.syncWait, "sync-wait", -1, "wsrep_sync_wait for the instances' connections; -1 leaves Rango's default (1: causal reads), 0 turns causal reads off (to measure their cost)")
 	flag.IntVar(&o.kill, "kill", 0, "kill this node (1-based) once, -after after the start, and rejoin it")
