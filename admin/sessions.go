@@ -98,7 +98,7 @@ func (h *Handler) listSessions(c *fiber.Ctx) error {
 	if q.Status != "active" && q.Status != "expired" {
 		q.Status = ""
 	}
-	filter := models.SessionFilter{Status: q.Status, Search: q.Search}
+	filter := models.SessionFilter{Status: q.Status, Search: q.Search, Limits: h.settings.Current().SessionLimits()}
 	if q.User != "" {
 		u, err := h.store.UserByName(c.UserContext(), q.User)
 		switch {
@@ -197,7 +197,7 @@ func (h *Handler) sessionByHash(c *fiber.Ctx) (models.SessionInfo, error) {
 	if !hashPattern.MatchString(hash) {
 		return models.SessionInfo{}, web.NewError(fiber.StatusNotFound, "There is no session with this id.")
 	}
-	s, err := h.store.SessionByHash(c.UserContext(), hash)
+	s, err := h.store.SessionByHash(c.UserContext(), hash, h.settings.Current().SessionLimits())
 	if errors.Is(err, models.ErrNotFound) {
 		return s, web.NewError(fiber.StatusNotFound, "There is no session with this id: it has ended or was cleared.")
 	}
@@ -292,7 +292,7 @@ func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
 }
 
 func (h *Handler) deleteExpired(c *fiber.Ctx) error {
-	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), 1000, nil)
+	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), h.settings.Current().SessionLimits(), 1000, nil)
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,9 @@ type snapshot struct {
 
 // statsCache holds the latest counts and counts anew in the background.
 type statsCache struct {
-	store *models.Store
-	log   interface{ Warn(string, ...any) }
+	store  *models.Store
+	log    interface{ Warn(string, ...any) }
+	limits func() models.SessionLimits
 
 	mu       sync.Mutex
 	last     *snapshot
@@ -45,7 +46,7 @@ func (c *statsCache) count() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	now := time.Now()
-	stats, err := c.store.Stats(ctx, now, chartDays)
+	stats, err := c.store.Stats(ctx, now, chartDays, c.limits())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counting = false

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 
+	"rango/assets"
 	"rango/models"
 	"rango/public"
 	"rango/settings"
@@ -97,8 +97,9 @@ func DeriveKey(secret, purpose string) []byte {
 }
 
 // NewFiber returns a Fiber application with Rango's templates, error pages,
-// static files, CSRF protection and session layer, ready for routes.
-func NewFiber(d Deps, engine *html.Engine) *fiber.App {
+// static files, compression, CSRF protection and session layer, ready for
+// routes.
+func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	f := fiber.New(fiber.Config{
 		Views:          engine,
 		ErrorHandler:   web.ErrorHandler(d.Log),
@@ -120,7 +121,10 @@ func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 	health(f, d.Store)
 	f.Use(d.Proxies.Middleware())
 	f.Use(web.SecureCookies(d.SecureCookies))
-	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
+	// Static files come compressed already; everything after them is
+	// compressed as the client asks.
+	f.Use(assets.Mount, static.Handler())
+	f.Use(web.Compress())
 	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
 	limits := d.ClientLimits
 	if limits == (web.ClientLimits{}) {
@@ -144,12 +148,17 @@ func New(d Deps) (*fiber.App, *App, error) {
 		limits:    d.LimiterStorage,
 		cache:     newPageCache(d.PageCacheTTL),
 	}
+	static, err := assets.New(public.FS)
+	if err != nil {
+		return nil, nil, err
+	}
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(views.Funcs())
+	a.views.AddFunc("static", static.URL)
 	if err := a.views.Load(); err != nil {
 		return nil, nil, fmt.Errorf("app: templates: %w", err)
 	}
-	f := NewFiber(d, a.views)
+	f := NewFiber(d, a.views, static)
 	a.Routes(f)
 	return f, a, nil
 }

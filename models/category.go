@@ -130,18 +130,17 @@ func (s *Store) CreateCategory(ctx context.Context, name string) (Category, erro
 }
 
 // SuggestCategories returns up to max categories whose name starts with
-// prefix, or the most liked ones when prefix is empty or matches nothing,
-// as the tutorial's suggest view does.
+// prefix, by name; none for an empty prefix (an emptied search box clears
+// its list). Unlike the tutorial's suggest view it never falls back to
+// other categories: a list of non-matches would hide that nothing matched.
 func (s *Store) SuggestCategories(ctx context.Context, prefix string, max int) ([]Category, error) {
-	var cats []Category
-	if prefix != "" {
-		err := s.db.WithContext(ctx).Where("name LIKE ?", escapeLike(prefix)+"%").
-			Order("name").Limit(max).Find(&cats).Error
-		if err != nil || len(cats) > 0 {
-			return cats, translate(err, "suggest categories")
-		}
+	if prefix == "" {
+		return nil, nil
 	}
-	return s.TopCategories(ctx, max)
+	var cats []Category
+	err := s.db.WithContext(ctx).Where("name LIKE ?", escapeLike(prefix)+"%").
+		Order("name").Limit(max).Find(&cats).Error
+	return cats, translate(err, "suggest categories")
 }
 
 // escapeLike escapes LIKE's wildcards so the user's text matches literally.

@@ -213,34 +213,48 @@ func (s *Store) SessionExpiry(ctx context.Context, key string) (time.Time, error
 	return time.Unix(e[0], 0), nil
 }
 
-// DeleteExpiredSessions deletes the sessions that expired before now in
-// batches of batch rows, so that no statement holds its locks for long, and
-// calls progress with the running total and the batch's duration after
-// each batch. A conflict with a concurrent cleanup (another host running
-// it too) is retried.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, batch int, progress func(int64, time.Duration)) (int64, error) {
+// DeleteExpiredSessions deletes the sessions that have ended at now: past
+// their expiry (walked along the expiry index), or unused for longer than
+// the limits allow (along the last-seen index). It works in batches of
+// batch rows, so that no statement holds its locks for long, and calls
+// progress with the running total and the batch's duration after each
+// batch. A conflict with a concurrent cleanup (another host running it
+// too) is retried. A session past only its absolute lifetime is deleted
+// when it is next presented, or once it is idle.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits SessionLimits, batch int, progress func(int64, time.Duration)) (int64, error) {
+	steps := []struct{ q, what string }{
+		{"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", "delete expired sessions"},
+	}
+	args := [][]any{{now.Unix(), batch}}
+	if idle := limits.idleLimit(); idle > 0 {
+		steps = append(steps, struct{ q, what string }{
+			"DELETE FROM sessions WHERE last_seen > 0 AND last_seen < ? ORDER BY last_seen LIMIT ?", "delete idle sessions"})
+		args = append(args, []any{now.Add(-idle).Unix(), batch})
+	}
 	var total int64
-	for {
-		var n int64
-		start := time.Now()
-		err := s.retryConflicts(ctx, func() error {
-			res := s.db.WithContext(ctx).Exec(
-				"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", now.Unix(), batch)
-			n = res.RowsAffected
-			return res.Error
-		})
-		if err != nil {
-			return total, translate(err, "delete expired sessions")
-		}
-		s.stats.expiredDeleted.Add(n)
-		total += n
-		if progress != nil && n > 0 {
-			progress(total, time.Since(start))
-		}
-		if n < int64(batch) {
-			return total, nil
+	for i, step := range steps {
+		for {
+			var n int64
+			start := time.Now()
+			err := s.retryConflicts(ctx, func() error {
+				res := s.db.WithContext(ctx).Exec(step.q, args[i]...)
+				n = res.RowsAffected
+				return res.Error
+			})
+			if err != nil {
+				return total, translate(err, step.what)
+			}
+			s.stats.expiredDeleted.Add(n)
+			total += n
+			if progress != nil && n > 0 {
+				progress(total, time.Since(start))
+			}
+			if n < int64(batch) {
+				break
+			}
 		}
 	}
+	return total, nil
 }
 
 // StoredSession is a session row as the session layer loads it.

@@ -12,18 +12,21 @@ import (
 // SessionInfo is a stored session as the admin and "your sessions" pages
 // show it. Key is the real key: only ever shown shortened.
 type SessionInfo struct {
-	Key       string    `gorm:"column:k"`
-	Hash      string    `gorm:"column:kh"`
-	UserID    *uint64   `gorm:"column:user_id"`
-	Username  string    `gorm:"column:username"`
-	IP        string    `gorm:"column:ip"`
-	UserAgent string    `gorm:"column:user_agent"`
-	CreatedAt int64     `gorm:"column:created_at"`
-	LastSeen  int64     `gorm:"column:last_seen"`
-	Expiry    int64     `gorm:"column:e"`
-	Size      int       `gorm:"column:size"`
-	Data      []byte    `gorm:"column:v"`
-	Now       time.Time `gorm:"-"`
+	Key       string  `gorm:"column:k"`
+	Hash      string  `gorm:"column:kh"`
+	UserID    *uint64 `gorm:"column:user_id"`
+	Username  string  `gorm:"column:username"`
+	IP        string  `gorm:"column:ip"`
+	UserAgent string  `gorm:"column:user_agent"`
+	CreatedAt int64   `gorm:"column:created_at"`
+	LastSeen  int64   `gorm:"column:last_seen"`
+	Expiry    int64   `gorm:"column:e"`
+	Size      int     `gorm:"column:size"`
+	Data      []byte  `gorm:"column:v"`
+	// Ended tells that the session is past its expiry or a limit of
+	// SessionLimits when it was read.
+	Ended bool      `gorm:"column:ended"`
+	Now   time.Time `gorm:"-"`
 }
 
 // Created returns when the session began.
@@ -35,8 +38,11 @@ func (s SessionInfo) Seen() time.Time { return time.Unix(s.LastSeen, 0) }
 // Expires returns when the session expires.
 func (s SessionInfo) Expires() time.Time { return time.Unix(s.Expiry, 0) }
 
-// Expired tells whether the session has expired.
-func (s SessionInfo) Expired() bool { return s.Expiry != 0 && s.Expiry <= time.Now().Unix() }
+// Expired tells whether the session has ended: past its expiry, or past
+// a limit of SessionLimits when it was read.
+func (s SessionInfo) Expired() bool {
+	return s.Ended || (s.Expiry != 0 && s.Expiry <= time.Now().Unix())
+}
 
 // SessionFilter narrows the admin's session list.
 type SessionFilter struct {
@@ -47,6 +53,9 @@ type SessionFilter struct {
 	// Search matches the start of an IP address when it looks like one
 	// (digits, dots, colons), otherwise the start of a user name.
 	Search string
+	// Limits decide, with each session's expiry, which sessions have
+	// ended (the "expired" status).
+	Limits SessionLimits
 }
 
 // ipLike tells whether a search looks like the start of an IP address.
@@ -86,12 +95,19 @@ type SessionPage struct {
 const sessionListColumns = "s.k, s.kh, s.user_id, COALESCE(u.username, '') AS username, s.ip, s.user_agent, " +
 	"s.created_at, s.last_seen, s.e, LENGTH(s.v) AS size"
 
-func (f SessionFilter) apply(q *gorm.DB, now int64) *gorm.DB {
+// listColumns are sessionListColumns and whether each session has ended.
+func (f SessionFilter) listColumns(now time.Time) (string, []any) {
+	ended, args := f.Limits.endedSQL("s", now)
+	return sessionListColumns + ", " + ended + " AS ended", args
+}
+
+func (f SessionFilter) apply(q *gorm.DB, now time.Time) *gorm.DB {
+	ended, args := f.Limits.endedSQL("s", now)
 	switch f.Status {
 	case "active":
-		q = q.Where("(s.e > ? OR s.e = 0)", now)
+		q = q.Where("NOT "+ended, args...)
 	case "expired":
-		q = q.Where("s.e != 0 AND s.e <= ?", now)
+		q = q.Where(ended, args...)
 	}
 	if f.UserID != 0 {
 		q = q.Where("s.user_id = ?", f.UserID)
@@ -136,7 +152,7 @@ func (s *Store) index(ctx context.Context, f SessionFilter) (string, error) {
 // ListSessions returns up to limit sessions after (or, with before, ahead
 // of) the cursor, newest activity first.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, at *SessionCursor, before bool, limit int) (SessionPage, error) {
-	now := time.Now().Unix()
+	now := time.Now()
 	table := "sessions AS s"
 	if f.UserID != 0 {
 		table = "sessions AS s FORCE INDEX (sessions_user_seen)"
@@ -145,7 +161,8 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, at *SessionCu
 	} else if idx != "" {
 		table = "sessions AS s FORCE INDEX (" + idx + ")"
 	}
-	q := f.apply(s.db.WithContext(ctx).Table(table).Select(sessionListColumns).
+	cols, args := f.listColumns(now)
+	q := f.apply(s.db.WithContext(ctx).Table(table).Select(cols, args...).
 		Joins("LEFT JOIN users u ON u.id = s.user_id"), now)
 	order := "s.last_seen DESC, s.kh DESC"
 	if at != nil {
@@ -183,10 +200,12 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, at *SessionCu
 	return page, nil
 }
 
-// SessionByHash returns one session with its data.
-func (s *Store) SessionByHash(ctx context.Context, hash string) (SessionInfo, error) {
+// SessionByHash returns one session with its data; limits decide whether
+// it has ended.
+func (s *Store) SessionByHash(ctx context.Context, hash string, limits SessionLimits) (SessionInfo, error) {
 	var rows []SessionInfo
-	err := s.db.WithContext(ctx).Table("sessions AS s").Select(sessionListColumns+", s.v").
+	cols, args := SessionFilter{Limits: limits}.listColumns(time.Now())
+	err := s.db.WithContext(ctx).Table("sessions AS s").Select(cols+", s.v", args...).
 		Joins("LEFT JOIN users u ON u.id = s.user_id").Where("s.kh = ?", hash).Limit(1).Scan(&rows).Error
 	if err != nil {
 		return SessionInfo{}, translate(err, "session")
@@ -197,9 +216,9 @@ func (s *Store) SessionByHash(ctx context.Context, hash string) (SessionInfo, er
 	return rows[0], nil
 }
 
-// UserSessions lists a user's unexpired sessions, newest activity first.
-func (s *Store) UserSessions(ctx context.Context, userID uint64) ([]SessionInfo, error) {
-	page, err := s.ListSessions(ctx, SessionFilter{Status: "active", UserID: userID}, nil, false, 200)
+// UserSessions lists a user's live sessions, newest activity first.
+func (s *Store) UserSessions(ctx context.Context, userID uint64, limits SessionLimits) ([]SessionInfo, error) {
+	page, err := s.ListSessions(ctx, SessionFilter{Status: "active", UserID: userID, Limits: limits}, nil, false, 200)
 	return page.Sessions, err
 }
 
@@ -263,23 +282,22 @@ type SessionStats struct {
 	PerDay                               []DayCount
 }
 
-// Stats counts sessions for the dashboard: active and expired, anonymous
-// and logged-in active ones, and new sessions per day over days days. It
-// reads the whole table once; the dashboard runs it in the background.
-func (s *Store) Stats(ctx context.Context, now time.Time, days int) (SessionStats, error) {
+// Stats counts sessions for the dashboard: active and expired (ended by
+// their expiry or by limits), anonymous and logged-in active ones, and new
+// sessions per day over days days. It reads the whole table once; the
+// dashboard runs it in the background.
+func (s *Store) Stats(ctx context.Context, now time.Time, days int, limits SessionLimits) (SessionStats, error) {
 	var st SessionStats
-	n := now.Unix()
+	ended, args := limits.endedSQL("", now)
 	var rows []struct {
 		Day                        int64
 		Active, Expired, Anonymous int64
 		Created                    int64
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT FLOOR(created_at / 86400) AS day,
-		COALESCE(SUM(e > ? OR e = 0), 0) AS active,
-		COALESCE(SUM(e != 0 AND e <= ?), 0) AS expired,
-		COALESCE(SUM((e > ? OR e = 0) AND user_id IS NULL), 0) AS anonymous,
-		COUNT(*) AS created
-		FROM sessions GROUP BY day`, n, n, n).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT day, SUM(NOT ended) AS active, SUM(ended) AS expired,
+		SUM(NOT ended AND user_id IS NULL) AS anonymous, COUNT(*) AS created
+		FROM (SELECT FLOOR(created_at / 86400) AS day, user_id, `+ended+` AS ended FROM sessions) AS s
+		GROUP BY day`, args...).Scan(&rows).Error
 	if err != nil {
 		return st, translate(err, "session stats")
 	}

@@ -84,10 +84,8 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.SessionStorage{Storage: storage, Store: store, Lifetimes: func() web.Lifetimes {
-			v := live.Current()
-			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
-		}},
+		Storage: web.SessionStorage{Storage: storage, Store: store,
+			Limits: func() models.SessionLimits { return live.Current().SessionLimits() }},
 		Store:  store,
 		Secure: cfg.SecureCookies,
 		Log:    log,
@@ -112,10 +110,10 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
+	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.NoStore, web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
-	go sweep(watchCtx, store, cfg.SessionGCInterval, log)
+	go sweep(watchCtx, store, live, cfg.SessionGCInterval, log)
 	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, Metrics: m, cancel: cancel}, nil
 }
 

@@ -40,8 +40,9 @@ var friendly = map[int]string{
 	fiber.StatusTooManyRequests:       "Too many requests; please wait a moment and try again.",
 }
 
-// ErrorHandler turns a handler's error into an error page (or, for htmx, a
-// shell that replaces the page). Unexpected errors are logged and shown as
+// ErrorHandler turns a handler's error into an error page (or, for htmx,
+// the page's content, which replaces the main content whatever the
+// request meant to swap). Unexpected errors are logged and shown as
 // a generic 500: their text never reaches the visitor.
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
@@ -52,11 +53,11 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		} else if status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err.Error())
 		}
-		data := errorPage{Base: BaseOf(c, http.StatusText(status), ""), Status: status, Message: message}
+		data := errorPage{Base: BaseOf(c, errorTitle(status), ""), Status: status, Message: message}
 		data.Base.Flash = ""
 		if IsHTMX(c) {
-			c.Set("HX-Retarget", "#page")
-			c.Set("HX-Reswap", "innerHTML")
+			c.Set("HX-Retarget", "#main")
+			c.Set("HX-Reswap", "innerHTML show:window:top")
 		}
 		c.Response().Header.Del("HX-Redirect")
 		if renderErr := render(c, status, "pages/error", data); renderErr != nil {
@@ -66,6 +67,26 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		return nil
 	}
+}
+
+// errorTitles are the error pages' titles, where the status text is not
+// what a visitor would call it.
+var errorTitles = map[int]string{
+	fiber.StatusNotFound:              "Page not found",
+	fiber.StatusForbidden:             "Not allowed",
+	fiber.StatusMethodNotAllowed:      "Not allowed here",
+	fiber.StatusRequestEntityTooLarge: "Too large",
+	fiber.StatusTooManyRequests:       "Too many requests",
+	fiber.StatusInternalServerError:   "Something went wrong",
+	fiber.StatusServiceUnavailable:    "Temporarily unavailable",
+}
+
+// errorTitle is the title of the error page for status.
+func errorTitle(status int) string {
+	if t, ok := errorTitles[status]; ok {
+		return t
+	}
+	return http.StatusText(status)
 }
 
 // ErrBusy answers a request that waited its deadline out behind other

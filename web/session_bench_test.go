@@ -61,7 +61,7 @@ func BenchmarkSessionLoad(b *testing.B) {
 	if err := store.InsertSession(ctx, key, typicalSession(b), time.Now().Add(time.Hour), models.SessionMeta{}); err != nil {
 		b.Fatal(err)
 	}
-	storage := web.SessionStorage{Store: store, Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}
+	storage := web.SessionStorage{Store: store}
 	b.ReportAllocs()
 	for b.Loop() {
 		raw, err := storage.GetWithContext(ctx, key)

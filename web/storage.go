@@ -64,21 +64,11 @@ func (b BoundedStorage) Reset() error { return b.Storage.Reset() }
 // closes; gofiber/storage/mysql's Close would close that pool.
 func (b BoundedStorage) Close() error { return nil }
 
-// Lifetimes are the server-side limits on a session's life besides its
-// expiry (OWASP ASVS 3.3.2); zero turns a limit off.
-type Lifetimes struct {
-	// Idle ends a session that has not been used for this long. Activity
-	// is recorded at most once a minute, so it is precise to a minute.
-	Idle time.Duration
-	// Absolute ends a session this long after it was created, however
-	// active it is.
-	Absolute time.Duration
-}
-
 // SessionStorage is the storage Fiber's session middleware reads through:
 // a read of our own that also fetches the session's timestamps and
-// enforces the idle and absolute limits, so that a session past either
-// loads as no session at all, and gofiber/storage/mysql for deletes. Every
+// enforces the limits (models.SessionLimits), so that a session past its
+// expiry or a limit loads as no session at all and is deleted then, and
+// gofiber/storage/mysql for deletes. Every
 // call takes the request's context: a read waits (for a pooled connection
 // included) only as long as the request may, never a deadline of its own.
 type SessionStorage struct {
@@ -86,8 +76,8 @@ type SessionStorage struct {
 	Storage contextStorage
 	// Store reads sessions with their timestamps.
 	Store *models.Store
-	// Lifetimes returns the idle and absolute limits in force.
-	Lifetimes func() Lifetimes
+	// Limits returns the limits in force (nil: none but the expiry).
+	Limits func() models.SessionLimits
 }
 
 // StorageError is a failure of the session storage (the database), as
@@ -113,8 +103,11 @@ func (s SessionStorage) GetWithContext(ctx context.Context, key string) ([]byte,
 	if !found {
 		return nil, nil
 	}
-	now := time.Now()
-	if !s.live(row, now) {
+	if s.limits().Ended(row.Expiry, row.CreatedAt, row.LastSeen, time.Now()) {
+		// Deleted now, so that lowering a limit back does not revive it.
+		if err := s.Storage.DeleteWithContext(ctx, key); err != nil {
+			return nil, &StorageError{err}
+		}
 		return nil, nil
 	}
 	return row.Data, nil
@@ -128,18 +121,11 @@ func (s SessionStorage) DeleteWithContext(ctx context.Context, key string) error
 	return s.Store.RetryConflicts(ctx, func(ctx context.Context) error { return s.Storage.DeleteWithContext(ctx, key) })
 }
 
-func (s SessionStorage) live(row models.StoredSession, now time.Time) bool {
-	if row.Expiry != 0 && row.Expiry <= now.Unix() {
-		return false
+func (s SessionStorage) limits() models.SessionLimits {
+	if s.Limits == nil {
+		return models.SessionLimits{}
 	}
-	lt := s.Lifetimes()
-	if lt.Idle > 0 && row.LastSeen > 0 && now.Sub(time.Unix(row.LastSeen, 0)) > lt.Idle {
-		return false
-	}
-	if lt.Absolute > 0 && row.CreatedAt > 0 && now.Sub(time.Unix(row.CreatedAt, 0)) > lt.Absolute {
-		return false
-	}
-	return true
+	return s.Limits()
 }
 
 // requestStorage is the fiber.Storage one request's session load reads
