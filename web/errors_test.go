@@ -19,16 +19,17 @@ import (
 // Retry-After, never 500; real faults stay 500.
 func TestErrorHandlerStatus(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		err  error
-		want int
+		name  string
+		err   error
+		want  int
+		retry string
 	}{
-		{"conflicts until the deadline", fmt.Errorf("web: save session: %w", fmt.Errorf("%w: %w", models.ErrConflict, &mysql.MySQLError{Number: 1213})), 503},
-		{"galera node not ready", fmt.Errorf("models: load session: %w", &mysql.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}), 503},
-		{"galera commit without primary", &mysql.MySQLError{Number: 1180, Message: "Got error 6 during COMMIT"}, 503},
-		{"lock wait timeout", &mysql.MySQLError{Number: 1205}, 503},
-		{"a query that is wrong", &mysql.MySQLError{Number: 1064, Message: "You have an error in your SQL syntax"}, 500},
-		{"anything else", errors.New("boom"), 500},
+		{"conflicts until the deadline", fmt.Errorf("web: save session: %w", fmt.Errorf("%w: %w", models.ErrConflict, &mysql.MySQLError{Number: 1213})), 503, "1"},
+		{"galera node not ready", fmt.Errorf("models: load session: %w", &mysql.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}), 503, "5"},
+		{"galera commit without primary", &mysql.MySQLError{Number: 1180, Message: "Got error 6 during COMMIT"}, 503, "5"},
+		{"lock wait timeout", &mysql.MySQLError{Number: 1205}, 503, "5"},
+		{"a query that is wrong", &mysql.MySQLError{Number: 1064, Message: "You have an error in your SQL syntax"}, 500, ""},
+		{"anything else", errors.New("boom"), 500, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := fiber.New(fiber.Config{ErrorHandler: web.ErrorHandler(slog.New(slog.DiscardHandler))})
@@ -40,8 +41,8 @@ func TestErrorHandlerStatus(t *testing.T) {
 			if resp.StatusCode != tc.want {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.want)
 			}
-			if retry := resp.Header.Get("Retry-After"); (tc.want == 503) != (retry != "") {
-				t.Errorf("Retry-After %q with status %d", retry, resp.StatusCode)
+			if retry := resp.Header.Get("Retry-After"); retry != tc.retry {
+				t.Errorf("Retry-After %q, want %q", retry, tc.retry)
 			}
 		})
 	}
