@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 
 	"rango/assets"
 	"rango/models"
@@ -111,6 +112,7 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 	})
+	prepareRender(f)
 	if d.Metrics != nil {
 		f.Use(d.Metrics)
 	}
@@ -134,6 +136,17 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f
+}
+
+// prepareRender has Fiber fill the list its first Render reads, which it
+// fills lazily and without a lock (gofiber/fiber v2.52, an app with no
+// mounted sub-apps): done before any request, concurrent first renders do
+// not race on it. The render itself fails, harmlessly: it names no
+// template.
+func prepareRender(f *fiber.App) {
+	c := f.AcquireCtx(&fasthttp.RequestCtx{})
+	defer f.ReleaseCtx(c)
+	_ = c.Render("", nil)
 }
 
 // New returns the site with every route registered.
