@@ -68,6 +68,9 @@ type Deps struct {
 	// PageCacheTTL is how long the lists every visitor sees alike are
 	// kept in memory; 0 turns the cache off.
 	PageCacheTTL time.Duration
+	// Metrics, if not nil, is the first middleware: it times and counts
+	// every request (metrics.Metrics.Middleware).
+	Metrics fiber.Handler
 	// ClientLimits bound the requests of one browser or address in
 	// progress at once; the zero value means web.DefaultClientLimits.
 	ClientLimits web.ClientLimits
@@ -109,6 +112,9 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 		DisableStartupMessage: true,
 	})
 	prepareRender(f)
+	if d.Metrics != nil {
+		f.Use(d.Metrics)
+	}
 	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))

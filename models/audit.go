@@ -24,7 +24,11 @@ func (s *Store) AddAudit(ctx context.Context, e AuditEntry) error {
 		e.At = time.Now()
 	}
 	e.Target = truncate(e.Target, 255)
-	return translate(s.db.WithContext(ctx).Create(&e).Error, "add audit entry")
+	err := s.retryConflicts(ctx, func() error {
+		e.ID = 0
+		return s.db.WithContext(ctx).Create(&e).Error
+	})
+	return translate(err, "add audit entry")
 }
 
 // AuditLog returns up to limit entries older than beforeID (0: newest).

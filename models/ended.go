@@ -64,7 +64,10 @@ func endSessions(tx *gorm.DB, reason, cond string, args []any, order string, lim
 
 // EndSession deletes the session with this key, recording why.
 func (s *Store) EndSession(ctx context.Context, key, reason string) error {
-	_, err := endSessions(s.db.WithContext(ctx), reason, "k = ?", []any{key}, "", 0)
+	err := s.retryConflicts(ctx, func() error {
+		_, err := endSessions(s.db.WithContext(ctx), reason, "k = ?", []any{key}, "", 0)
+		return err
+	})
 	return translate(err, "end session")
 }
 

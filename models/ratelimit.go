@@ -29,28 +29,35 @@ func rateKey(name string) string {
 // first hit and lasts window, and returns the count with this hit. It is
 // one atomic statement, so concurrent requests on any number of instances
 // are all counted: LAST_INSERT_ID(expr) hands the new count back with the
-// statement's result, without a second query.
+// statement's result, without a second query. A conflict (a Galera
+// certification failure, a deadlock) is retried.
 func (s *Store) AddHit(ctx context.Context, name string, window time.Duration) (int64, error) {
 	sqlDB, err := s.SQLDB()
 	if err != nil {
 		return 0, err
 	}
-	now := time.Now()
-	// v is assigned before e, so both read the old e.
-	res, err := sqlDB.ExecContext(ctx, "INSERT INTO rate_limits (k, v, e) VALUES (?, LAST_INSERT_ID(1), ?) "+
-		"ON DUPLICATE KEY UPDATE v = LAST_INSERT_ID(IF(e <= ?, 1, CAST(v AS UNSIGNED) + 1)), e = IF(e <= ?, VALUES(e), e)",
-		rateKey(name), now.Add(window).Unix(), now.Unix(), now.Unix())
-	if err != nil {
-		return 0, translate(err, "count a hit")
-	}
-	n, err := res.LastInsertId()
+	var n int64
+	err = s.retryConflicts(ctx, func() error {
+		now := time.Now()
+		// v is assigned before e, so both read the old e.
+		res, err := sqlDB.ExecContext(ctx, "INSERT INTO rate_limits (k, v, e) VALUES (?, LAST_INSERT_ID(1), ?) "+
+			"ON DUPLICATE KEY UPDATE v = LAST_INSERT_ID(IF(e <= ?, 1, CAST(v AS UNSIGNED) + 1)), e = IF(e <= ?, VALUES(e), e)",
+			rateKey(name), now.Add(window).Unix(), now.Unix(), now.Unix())
+		if err != nil {
+			return err
+		}
+		n, err = res.LastInsertId()
+		return err
+	})
 	return n, translate(err, "count a hit")
 }
 
 // RemoveHit takes back one hit counted against name, for a request that
 // turned out not to count (a right password).
 func (s *Store) RemoveHit(ctx context.Context, name string) error {
-	err := s.db.WithContext(ctx).Exec("UPDATE rate_limits SET v = GREATEST(CAST(v AS SIGNED) - 1, 0) WHERE k = ? AND e > ?",
-		rateKey(name), time.Now().Unix()).Error
+	err := s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Exec("UPDATE rate_limits SET v = GREATEST(CAST(v AS SIGNED) - 1, 0) WHERE k = ? AND e > ?",
+			rateKey(name), time.Now().Unix()).Error
+	})
 	return translate(err, "take back a hit")
 }

@@ -229,8 +229,13 @@ func (s *Store) DeleteSessionsByHash(ctx context.Context, hashes []string) (int6
 	if len(hashes) == 0 {
 		return 0, nil
 	}
-	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ?", hashes)
-	return res.RowsAffected, translate(res.Error, "delete sessions")
+	var n int64
+	err := s.retryConflicts(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ?", hashes)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, translate(err, "delete sessions")
 }
 
 // DeleteUserSessionsByHash deletes those of the sessions with these hashes
@@ -240,15 +245,25 @@ func (s *Store) DeleteUserSessionsByHash(ctx context.Context, userID uint64, has
 	if len(hashes) == 0 || userID == 0 {
 		return 0, nil
 	}
-	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ? AND user_id = ?", hashes, userID)
-	return res.RowsAffected, translate(res.Error, "delete user sessions")
+	var n int64
+	err := s.retryConflicts(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ? AND user_id = ?", hashes, userID)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, translate(err, "delete user sessions")
 }
 
 // DeleteUserSessions deletes every session of a user except the one with
 // the hash keep (none if keep is "").
 func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64, keep string) (int64, error) {
-	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
-	return res.RowsAffected, translate(res.Error, "delete user sessions")
+	var n int64
+	err := s.retryConflicts(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, translate(err, "delete user sessions")
 }
 
 // DeleteBatch is how many rows one DELETE of sessions removes at most, in
@@ -261,7 +276,7 @@ func (s *Store) DeleteAllSessions(ctx context.Context, batch int) (int64, error)
 	var total int64
 	for {
 		var n int64
-		err := retryDeadlock(ctx, func() error {
+		err := s.retryConflicts(ctx, func() error {
 			res := s.db.WithContext(ctx).Exec("DELETE FROM sessions LIMIT ?", batch)
 			n = res.RowsAffected
 			return res.Error

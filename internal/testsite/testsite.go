@@ -159,6 +159,16 @@ func Config(db *Database) config.Config {
 // port until the test ends. edit, if not nil, changes the configuration.
 func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 	t.Helper()
+	site, err := TryStart(t, db, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+// TryStart is Start returning its error instead of failing the test, for
+// starting several sites at once.
+func TryStart(t testing.TB, db *Database, edit func(*config.Config)) (*Site, error) {
 	cfg := Config(db)
 	if edit != nil {
 		edit(&cfg)
@@ -168,10 +178,11 @@ func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 	log := slog.New(countingHandler{Logger(t).Handler(), errCount})
 	store, err := models.Open(ctx, cfg.DSN, cfg.DBWait, log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
+		store.Close()
+		return nil, err
 	}
 	// Every test logs in from 127.0.0.1: it starts with no failures
 	// counted against that address by the tests before it. Nor does it
@@ -185,18 +196,20 @@ func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 	}
 	srv, err := server.New(ctx, cfg, store, log)
 	if err != nil {
-		t.Fatal(err)
+		store.Close()
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		store.Close()
+		return nil, err
 	}
 	go func() { _ = srv.Fiber.Listener(ln) }()
 	t.Cleanup(func() {
 		_ = srv.Close(5 * time.Second)
 		_ = store.Close()
 	})
-	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store, errors: errCount}
+	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store, errors: errCount}, nil
 }
 
 // Client is a browser-like HTTP client: it keeps cookies, does not follow
@@ -373,4 +386,31 @@ func (s *Site) SignedInClient(t testing.TB, name string) *Client {
 	c.SetCookie(web.SessionCookie, key)
 	c.Get("/")
 	return c
+}
+
+// KeepSettings restores the stored settings as they are now when the test
+// ends: the tests of a package share their database, and a live setting a
+// test saved would otherwise override the configuration of the sites that
+// later tests start.
+func (s *Site) KeepSettings(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := s.Store.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Store.DB().Exec("DELETE FROM settings WHERE `key` <> ?", models.SecretKeySetting).Error; err != nil {
+			t.Error(err)
+		}
+		delete(before, models.SecretKeySetting)
+		if len(before) > 0 {
+			if err := s.Store.SetSettings(ctx, before); err != nil {
+				t.Error(err)
+			}
+		}
+		if err := s.Server.Settings.Reload(ctx); err != nil {
+			t.Error(err)
+		}
+	})
 }

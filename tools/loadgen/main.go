@@ -10,6 +10,7 @@
 //	go run ./tools/loadgen -fill 1000000     # then time the admin pages
 //	go run ./tools/loadgen -cleanup 500000   # clearsessions under load
 //	go run ./tools/loadgen -limit            # Rango against the stack's limit
+//	go run ./tools/loadgen -target http://127.0.0.1:8080   # a site already running (tools/cluster)
 package main
 
 import (
@@ -52,6 +53,7 @@ type options struct {
 	keep     bool
 	limit    bool
 	rounds   int
+	target   string // base URL of a running site; empty: start one
 	// acceptEncoding is sent with every request, as a browser does.
 	acceptEncoding string
 }
@@ -73,6 +75,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark database afterwards")
 	flag.BoolVar(&o.limit, "limit", false, "compare returning visitors on Rango with the stack's limit (a minimal Fiber handler doing the same database work), in interleaved rounds")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each in -limit mode")
+	flag.StringVar(&o.target, "target", "", "base `URL` of a site already running (a cluster's load balancer, say) to load instead of starting one; -db and the memory and round-trip figures do not apply")
 	flag.StringVar(&o.acceptEncoding, "accept-encoding", chromiumEncodings, "Accept-Encoding of every request ('' asks for no compression)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -81,6 +84,15 @@ func main() {
 }
 
 func run(o options) error {
+	if o.target != "" {
+		if o.fill > 0 || o.cleanup > 0 {
+			return fmt.Errorf("-fill and -cleanup need a server of loadgen's own, not -target")
+		}
+		srv := &server{base: strings.TrimSuffix(o.target, "/")}
+		fmt.Printf("target %s, %d browsers, mix %s, %s\n", srv.base, o.browsers, o.mix, o.duration)
+		load(o, srv, nil, o.duration).print(srv)
+		return nil
+	}
 	dbName := fmt.Sprintf("rango_bench_%d", time.Now().Unix())
 	admin, err := sql.Open("mysql", o.server+"?interpolateParams=true")
 	if err != nil {
@@ -183,8 +195,12 @@ func (s *server) stop() {
 	_ = s.cmd.Wait()
 }
 
-// memory returns the server's current and peak resident set size in MiB.
+// memory returns the server's current and peak resident set size in MiB
+// (0 for a -target site).
 func (s *server) memory() (rss, peak float64) {
+	if s.cmd == nil {
+		return 0, 0
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, 0
@@ -205,8 +221,12 @@ func (s *server) memory() (rss, peak float64) {
 	return rss, peak
 }
 
-// questions reads MariaDB's Questions counter (statements from clients).
+// questions reads MariaDB's Questions counter (statements from clients);
+// 0 without a database (-target).
 func questions(db *sql.DB) int64 {
+	if db == nil {
+		return 0
+	}
 	var name string
 	var n int64
 	_ = db.QueryRow("SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n)
@@ -236,6 +256,9 @@ func (r result) print(s *server) {
 	fmt.Printf("requests %d in %s: %.0f req/s; errors %d\n", r.requests, r.elapsed.Round(time.Millisecond), r.rate(), r.errors)
 	fmt.Printf("latency p50 %s  p95 %s  p99 %s\n", r.percentile(0.50).Round(10*time.Microsecond),
 		r.percentile(0.95).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond))
+	if s.cmd == nil {
+		return // a -target site: its database and process are not loadgen's
+	}
 	fmt.Printf("database round trips per request %.2f (MariaDB Questions)\n", float64(r.trips)/float64(max(r.requests, 1)))
 	fmt.Printf("response body bytes per request %.0f\n", float64(r.bytes)/float64(max(r.requests, 1)))
 	fmt.Printf("server memory: RSS %.0f MiB, peak %.0f MiB\n", rss, peak)
