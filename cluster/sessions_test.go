@@ -120,10 +120,10 @@ func TestReadYourWritesAcrossNodes(t *testing.T) {
 	}
 
 	reg := a.NewClient(t)
-	reg.Register("causal", "long enough")
+	reg.Register("causal", "correct horse battery")
 	for i := range 10 {
 		c := a.NewClient(t)
-		testsite.WantStatus(t, c.Login("causal", "long enough"), http.StatusSeeOther)
+		testsite.WantStatus(t, c.Login("causal", "correct horse battery"), http.StatusSeeOther)
 		c.Base = b.URL
 		if r := c.Get("/restricted"); r.StatusCode != http.StatusOK {
 			t.Errorf("try %d: /restricted on B right after logging in on A: %d", i, r.StatusCode)
@@ -148,7 +148,7 @@ func TestLikesOnTwoNodes(t *testing.T) {
 	clients := make([]*testsite.Client, users)
 	for i := range clients {
 		clients[i] = sites[i%2].NewClient(t)
-		clients[i].Register(fmt.Sprintf("liker%d", i), "long enough")
+		clients[i].Register(fmt.Sprintf("liker%d", i), "correct horse battery")
 		clients[i].Get("/category/python")
 	}
 	before, err := a.Store.CategoryBySlug(t.Context(), "python")

@@ -57,7 +57,7 @@ func TestNodeNotReady(t *testing.T) {
 	node := cluster.Nodes[2]
 	site := siteOn(t, node.Addr(), newDatabase("states"))
 	c := site.NewClient(t)
-	c.Register("steady", "long enough")
+	c.Register("steady", "correct horse battery")
 	testsite.WantStatus(t, c.Get("/readyz"), http.StatusOK)
 
 	t.Run("desynced", func(t *testing.T) {
