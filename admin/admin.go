@@ -1,8 +1,8 @@
-// Package admin is Rango's admin panel for operators: a dashboard of
-// sessions, the session list with filters and keyset paging, a session's
-// decoded data, clearing sessions one by one or in bulk, the audit trail,
-// and the runtime settings (cookie age and the like) changed live.
-// main mounts it under /admin behind web.RequireStaff.
+// Package admin is Rango's admin panel for operators, in a shell of its
+// own: a live dashboard of sessions, the session list with search,
+// filters, sorting, keyset paging and bulk actions, a session's decoded
+// data, the audit trail, and the runtime settings (cookie age and the
+// like) changed live. main mounts it under /admin behind web.RequireStaff.
 package admin
 
 import (
@@ -37,10 +37,11 @@ func New(d Deps) *Handler {
 
 // Register adds the admin routes to r (mounted at /admin).
 func (h *Handler) Register(r fiber.Router) {
+	r.Use(h.shell)
 	r.Get("/", h.dashboard)
 	r.Get("/stats", h.dashboardStats)
 	r.Get("/sessions", h.listSessions)
-	r.Post("/sessions/delete-selected", h.deleteSelected)
+	r.Post("/sessions/end", h.endSelected)
 	r.Post("/sessions/delete-expired", h.deleteExpired)
 	r.Post("/sessions/delete-all", h.deleteAll)
 	r.Get("/sessions/:hash", h.showSession)
@@ -51,26 +52,20 @@ func (h *Handler) Register(r fiber.Router) {
 	r.Post("/settings", h.saveSettings)
 }
 
-// record writes an audit entry for an action of the current staff user.
-// Every action changes the sessions, so the dashboard counts again.
-func (h *Handler) record(c *fiber.Ctx, action, target string, rows int64) error {
-	h.stats.forget()
+// action is an admin action for the audit trail.
+type action struct {
+	Name, TargetType, Target, Summary string
+	Rows                              int64
+}
+
+// record writes an audit entry for an action of the current staff user
+// and returns its id, which the result message links to.
+func (h *Handler) record(c *fiber.Ctx, a action) (uint64, error) {
 	u, err := web.UserOf(c)
 	if err != nil || u == nil {
-		return err
+		return 0, err
 	}
 	return h.store.AddAudit(c.UserContext(), models.AuditEntry{
-		ActorID: u.ID, ActorName: u.Username, Action: action, Target: target, Rows: rows, IP: web.ClientIP(c)})
-}
-
-// base is the layout data of an admin page; section names the sub-nav entry.
-type base struct {
-	web.Base
-	Section string
-}
-
-func adminBase(c *fiber.Ctx, title, section string) base {
-	b := base{Base: web.BaseOf(c, title, "admin"), Section: section}
-	b.Wide = true
-	return b
+		ActorID: u.ID, ActorName: u.Username, Action: a.Name, TargetType: a.TargetType, Target: a.Target,
+		Rows: a.Rows, Summary: a.Summary, IP: web.ClientIP(c)})
 }
