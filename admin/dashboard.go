@@ -18,8 +18,9 @@ type bar struct {
 	// Percent is the bar's height relative to the tallest; Gap the rest.
 	Percent, Gap int
 	Count        int64
-	// Value is the count written short ("1.2k"); Label the day of the month.
-	Value, Label, Date, Href string
+	// Value is the count written short ("1.2k"); Label the day of the
+	// month, Weekday and Month its other parts for the link's name.
+	Value, Label, Weekday, Month, Date, Href string
 }
 
 // statsView is the data of the admin_stats partial: the counts, or nil
@@ -50,7 +51,7 @@ func chart(days []models.DayCount) []bar {
 		if d.Count > 0 && p < 2 {
 			p = 2 // a day with sessions shows, however few
 		}
-		bars[i] = bar{Percent: p, Gap: 100 - p, Count: d.Count, Value: short(d.Count), Label: d.Day.Format("2"),
+		bars[i] = bar{Percent: p, Gap: 100 - p, Count: d.Count, Value: short(d.Count), Label: d.Day.Format("2"), Weekday: d.Day.Format("Mon"), Month: d.Day.Format("Jan"),
 			Date: d.Day.Format("Mon 2 Jan"), Href: "/admin/sessions?day=" + d.Day.Format(dayFormat)}
 	}
 	return bars

@@ -52,8 +52,8 @@
       if (!t.checked && matching) matching.checked = false;
     } else if (t.id === "select-matching") {
       if (t.checked) rowBoxes().forEach(function (b) { b.checked = true; });
-    } else if (t.name === "ids" && !t.checked && matching) {
-      matching.checked = false;
+    } else if (t.name === "ids") {
+      if (!t.checked && matching) matching.checked = false;
     } else {
       return;
     }
