@@ -51,6 +51,11 @@ func TestAdminShell(t *testing.T) {
 			if strings.Contains(r.Body, "Add a category") || strings.Contains(r.Body, "/static/css/rango.css") {
 				t.Error("the admin shows the public site's navigation or styles")
 			}
+			d.Find("th").Each(func(_ int, th *goquery.Selection) {
+				if strings.TrimSpace(th.Text()) == "" {
+					t.Errorf("an empty table header: %s", th.Parent().Text())
+				}
+			})
 			// Header, content and footer share one container.
 			for _, sel := range []string{"header > div", "main", "footer > div"} {
 				if !d.Find(sel).HasClass("container-xxl") {
