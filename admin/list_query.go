@@ -122,7 +122,7 @@ func (q listQuery) values() url.Values {
 	return v
 }
 
-// url returns the list's address with these parameters.
+// listURL returns the list's address with these parameters.
 func listURL(v url.Values) string {
 	if len(v) == 0 {
 		return "/admin/sessions"
@@ -151,7 +151,7 @@ func (q listQuery) Filtered() bool {
 	return false
 }
 
-// OnlyStatus tells whether the status is the only filter.
+// onlyStatusWho tells whether status and who are the only filters.
 func (q listQuery) onlyStatusWho() bool {
 	return q.User == "" && q.Search == "" && q.Day == ""
 }

@@ -128,13 +128,15 @@ func nounOf(q listQuery) string {
 // its chart, it answers from that count instead of counting again.
 func (h *Handler) total(c *fiber.Ctx, q listQuery, f models.SessionFilter) (listTotal, error) {
 	t := listTotal{Noun: nounOf(q), Exact: true}
-	if snap := h.stats.peek(); snap != nil && q.onlyStatusWho() {
+	snap := h.stats.latest() // the next view of a big list uses these
+	if snap != nil && q.onlyStatusWho() {
+		// Half as much again as the cap: the count may be 30 s old.
 		if known, ok := snapshotCount(snap.Stats, q); ok && known > countCap*3/2 {
 			t.N, t.Exact = countCap, false
 			return t, nil
 		}
 	}
-	if snap := h.stats.peek(); snap != nil && q.Day != "" && q.Status == "" && q.Who == "" && q.User == "" && q.Search == "" {
+	if snap != nil && q.Day != "" && q.Status == "" && q.Who == "" && q.User == "" && q.Search == "" {
 		for _, d := range snap.Stats.PerDay {
 			if d.Day.Format(dayFormat) == q.Day {
 				t.N, t.About = d.Count, true

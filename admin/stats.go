@@ -58,10 +58,15 @@ func (c *statsCache) get() *snapshot {
 	return c.last
 }
 
-// peek returns the latest counts without asking for new ones.
-func (c *statsCache) peek() *snapshot {
+// latest returns the latest counts, old or not, and starts the first
+// count when there are none yet.
+func (c *statsCache) latest() *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.last == nil && !c.counting {
+		c.counting = true
+		go c.count()
+	}
 	return c.last
 }
 

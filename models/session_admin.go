@@ -313,6 +313,12 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter, max int64) (
 	if p.searchCount > 0 && f == (SessionFilter{Search: f.Search}) && p.searchCount <= max {
 		return p.searchCount, true, nil // the plan counted these already
 	}
+	if !p.narrow && f.Status != "" && f.Who != "" {
+		// No index has both the expiry and the user: reading the table
+		// until max+1 match beats walking one index and looking each
+		// row up (10 s against 0.5 s at a million rows).
+		p.table = "sessions AS s USE INDEX ()"
+	}
 	sub := f.apply(s.db.WithContext(ctx).Table(p.table).Select("1"), time.Now().Unix()).Limit(int(max + 1))
 	if err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM (?) AS m", sub).Row().Scan(&n); err != nil {
 		return 0, false, translate(err, "count sessions")
