@@ -1,5 +1,5 @@
 # Conveniences; the README's two commands need no make.
-.PHONY: run test bench bench-mixed bench-memory bench-million bench-cleanup bench-go vendor
+.PHONY: run test bench bench-plain bench-mixed bench-memory bench-million bench-cleanup bench-go vendor
 
 run:
 	go run .
@@ -10,6 +10,10 @@ test:
 # Returning visitors, 64 browsers (BENCHMARKS.md).
 bench:
 	go run ./tools/loadgen -browsers 64 -duration 20s -mix returning
+
+# The same, asking for no compression (Accept-Encoding left out).
+bench-plain:
+	go run ./tools/loadgen -browsers 64 -duration 20s -mix returning -accept-encoding ''
 
 bench-mixed:
 	go run ./tools/loadgen -browsers 64 -duration 20s -mix mixed

@@ -15,10 +15,10 @@ import (
 // clearBatch is how many rows one DELETE removes at most.
 const clearBatch = 1000
 
-// clearSessions deletes every expired session, like Django's
-// clearsessions, in batches with pauses as long as each batch, showing
-// progress when out is a terminal.
-func clearSessions(ctx context.Context, store *models.Store, out io.Writer) error {
+// clearSessions deletes every ended session (expired, or past the limits
+// of the live settings), like Django's clearsessions, in batches with
+// pauses as long as each batch, showing progress when out is a terminal.
+func clearSessions(ctx context.Context, store *models.Store, limits models.SessionLimits, out io.Writer) error {
 	tty := false
 	if f, ok := out.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
@@ -34,7 +34,7 @@ func clearSessions(ctx context.Context, store *models.Store, out io.Writer) erro
 		}
 	}
 	start := time.Now()
-	n, err := store.DeleteExpiredSessions(ctx, time.Now(), clearBatch, progress)
+	n, err := store.DeleteExpiredSessions(ctx, time.Now(), limits, clearBatch, progress)
 	if tty && n > 0 {
 		fmt.Fprintln(out)
 	}

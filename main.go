@@ -14,6 +14,7 @@ import (
 
 	"rango/config"
 	"rango/models"
+	"rango/settings"
 )
 
 func main() {
@@ -34,18 +35,21 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := openStore(ctx, cfg, log)
+	store, closeDB, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		log.Error(err.Error())
+		logStartError(log, err)
 		return 1
 	}
-	defer store.Close()
+	defer closeDB()
 
 	switch cfg.Command {
 	case config.CommandSeed:
 		err = seed(ctx, store)
 	case config.CommandClearSessions:
-		err = clearSessions(ctx, store, os.Stdout)
+		var live *settings.Live
+		if live, err = settings.NewLive(ctx, store, liveDefaults(cfg), log); err == nil {
+			err = clearSessions(ctx, store, live.Current().SessionLimits(), os.Stdout)
+		}
 	case config.CommandCreateAdmin:
 		err = createAdmin(ctx, store, cfg.AdminName, os.Getenv("RANGO_ADMIN_PASSWORD"))
 	default:
@@ -56,6 +60,12 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// liveDefaults are the live settings' values where the database stores
+// none, from the configuration.
+func liveDefaults(cfg config.Config) settings.Values {
+	return settings.Values{SessionCookieAge: cfg.SessionCookieAge, VisitInterval: cfg.VisitInterval}
 }
 
 // openStore waits for the database, opens and migrates it.

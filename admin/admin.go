@@ -32,7 +32,8 @@ type Handler struct {
 
 // New returns the admin panel's handler.
 func New(d Deps) *Handler {
-	return &Handler{log: d.Log, store: d.Store, settings: d.Settings, stats: &statsCache{store: d.Store, log: d.Log}}
+	return &Handler{log: d.Log, store: d.Store, settings: d.Settings, stats: &statsCache{store: d.Store, log: d.Log,
+		limits: func() models.SessionLimits { return d.Settings.Current().SessionLimits() }}}
 }
 
 // Register adds the admin routes to r (mounted at /admin).

@@ -374,7 +374,7 @@ func TestAuditTrail(t *testing.T) {
 	key := v.Cookie(web.SessionCookie)
 	staff.Get("/admin/sessions")
 	staff.Post("/admin/sessions/"+web.KeyHash(key)+"/delete", nil)
-	staff.Post("/admin/settings", url.Values{"session_cookie_age": {"3600"}, "visit_interval": {"86400"}})
+	staff.Post("/admin/settings", url.Values{"session_cookie_age": {"3600"}, "visit_interval": {"86400"}, "impact_confirmed": {"yes"}})
 	r := staff.Get("/admin/audit")
 	wantStatus(t, r, http.StatusOK)
 	text := doc(t, r).Find("[data-testid=audit]").Text()

@@ -65,7 +65,7 @@ func (h *Handler) listSessions(c *fiber.Ctx) error {
 // filterOf turns the list's parameters into a store filter; problem says
 // why nothing can match (an unknown user name).
 func (h *Handler) filterOf(c *fiber.Ctx, q listQuery) (f models.SessionFilter, problem string, err error) {
-	f = models.SessionFilter{Status: q.Status, Who: q.Who, Search: q.Search}
+	f = models.SessionFilter{Status: q.Status, Who: q.Who, Search: q.Search, Limits: h.settings.Current().SessionLimits()}
 	if q.Day != "" {
 		f.Day, _ = time.Parse(dayFormat, q.Day)
 	}
@@ -229,7 +229,7 @@ func (h *Handler) sessionByHash(c *fiber.Ctx) (models.SessionInfo, error) {
 	if !hashPattern.MatchString(hash) {
 		return models.SessionInfo{}, web.NewError(fiber.StatusNotFound, "There is no session with this id.")
 	}
-	s, err := h.store.SessionByHash(c.UserContext(), hash)
+	s, err := h.store.SessionByHash(c.UserContext(), hash, h.settings.Current().SessionLimits())
 	if errors.Is(err, models.ErrNotFound) {
 		return s, web.NewError(fiber.StatusNotFound, "There is no session with this id: it has ended or was cleared.")
 	}

@@ -111,7 +111,7 @@ func (h *Handler) deleteSession(c *fiber.Ctx) error {
 		return web.NewError(fiber.StatusNotFound, "There is no session with this id.")
 	}
 	res, err := h.store.EndSessions(c.UserContext(), models.SessionSelection{Hashes: []string{hash}},
-		web.SessionOf(c).SentKeyHash(), 1)
+		web.SessionOf(c).SentKeyHash(), h.settings.Current().SessionLimits(), 1)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (h *Handler) endSelected(c *fiber.Ctx) error {
 	if problem != "" || !form.Confirmed {
 		return h.confirmEnding(c, form, sel, problem, current)
 	}
-	res, err := h.store.EndSessions(c.UserContext(), sel, current, endBatch)
+	res, err := h.store.EndSessions(c.UserContext(), sel, current, h.settings.Current().SessionLimits(), endBatch)
 	if err != nil {
 		return err
 	}
@@ -327,8 +327,9 @@ func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.store.EndSessions(c.UserContext(), models.SessionSelection{Filter: &models.SessionFilter{UserID: user.ID}},
-		web.SessionOf(c).SentKeyHash(), endBatch)
+	limits := h.settings.Current().SessionLimits()
+	res, err := h.store.EndSessions(c.UserContext(), models.SessionSelection{Filter: &models.SessionFilter{UserID: user.ID, Limits: limits}},
+		web.SessionOf(c).SentKeyHash(), limits, endBatch)
 	if err != nil {
 		return err
 	}
@@ -344,7 +345,7 @@ func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
 // deleteExpired deletes every expired session with the cleanup that the
 // sweeper and -clearsessions use.
 func (h *Handler) deleteExpired(c *fiber.Ctx) error {
-	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), endBatch, nil)
+	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), h.settings.Current().SessionLimits(), endBatch, nil)
 	if err != nil {
 		return err
 	}

@@ -139,10 +139,13 @@ func readSettings(c *fiber.Ctx, current settings.Values) (settings.Values, setti
 	return v, form
 }
 
-// shortens tells whether new limits end sessions that old ones kept.
+// shortens tells whether new limits may end sessions that old ones kept:
+// a shorter idle timeout, absolute lifetime or cookie age (which bounds
+// how long a session may go unused, see models.SessionLimits).
 func shortens(old, v settings.Values) bool {
 	shorter := func(o, n time.Duration) bool { return n > 0 && (o == 0 || n < o) }
-	return shorter(old.SessionIdleTimeout, v.SessionIdleTimeout) || shorter(old.SessionAbsoluteLifetime, v.SessionAbsoluteLifetime)
+	return shorter(old.SessionIdleTimeout, v.SessionIdleTimeout) || shorter(old.SessionAbsoluteLifetime, v.SessionAbsoluteLifetime) ||
+		shorter(old.SessionCookieAge, v.SessionCookieAge)
 }
 
 // saveSettings validates every field in one pass and saves. Before a
@@ -156,9 +159,7 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 	}
 	var ended int64
 	if shortens(old, v) {
-		byIdle, byAbs, total, err := h.store.LifetimeImpact(c.UserContext(), time.Now(),
-			models.Lifetimes{Idle: old.SessionIdleTimeout, Absolute: old.SessionAbsoluteLifetime},
-			models.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime})
+		byIdle, byAbs, total, err := h.store.LifetimeImpact(c.UserContext(), time.Now(), old.SessionLimits(), v.SessionLimits())
 		if err != nil {
 			return err
 		}
@@ -194,9 +195,14 @@ func (h *Handler) saveSettings(c *fiber.Ctx) error {
 func impactOf(old, v settings.Values, byIdle, byAbs, total int64) *impact {
 	im := &impact{Idle: byIdle, Absolute: byAbs, Total: total,
 		Confirm: "Save and end " + views.CountOf(total, "session", "sessions")}
-	if v.SessionIdleTimeout != old.SessionIdleTimeout && byIdle > 0 {
-		im.IdleText = fmt.Sprintf("This idle timeout would end %s now: not used for %s.",
-			views.CountOf(byIdle, "session", "sessions"), humanDuration(v.SessionIdleTimeout, ""))
+	if byIdle > 0 {
+		// The cookie age bounds idleness too: whichever is shorter ends them.
+		what, unused := "This idle timeout", v.SessionIdleTimeout
+		if unused == 0 || (v.SessionCookieAge > 0 && v.SessionCookieAge < unused) {
+			what, unused = "This cookie age", v.SessionCookieAge
+		}
+		im.IdleText = fmt.Sprintf("%s would end %s now: not used for %s.",
+			what, views.CountOf(byIdle, "session", "sessions"), humanDuration(unused, ""))
 	}
 	if v.SessionAbsoluteLifetime != old.SessionAbsoluteLifetime && byAbs > 0 {
 		im.AbsoluteText = fmt.Sprintf("This absolute lifetime would end %s now: begun more than %s ago.",

@@ -17,8 +17,11 @@ import (
 	"rango/web"
 )
 
+// settingsForm is the settings form with these values, confirmed: a
+// shorter cookie age ends the sessions idle for longer, which the form
+// asks about first (see TestSettingsImpactPreview).
 func settingsForm(age, interval string, browserClose, everyRequest bool) url.Values {
-	f := url.Values{"session_cookie_age": {age}, "visit_interval": {interval}}
+	f := url.Values{"session_cookie_age": {age}, "visit_interval": {interval}, "impact_confirmed": {"yes"}}
 	if browserClose {
 		f.Set("session_expire_at_browser_close", "on")
 	}
@@ -311,5 +314,86 @@ func TestIdleTimeoutAndAbsoluteLifetime(t *testing.T) {
 				t.Errorf("a session past its %s limit still logs in as %q", name, who)
 			}
 		})
+	}
+}
+
+// sessionRowExists tells whether the session with this key is stored.
+func sessionRowExists(t *testing.T, site *testsite.Site, key string) bool {
+	t.Helper()
+	var n int64
+	if err := site.Store.DB().Raw("SELECT COUNT(*) FROM sessions WHERE k = ?", key).Row().Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+// listsSession tells whether the admin's list with this status shows the
+// session.
+func listsSession(t *testing.T, staff *testsite.Client, status, key string) bool {
+	t.Helper()
+	r := staff.Get("/admin/sessions?status=" + status)
+	wantStatus(t, r, http.StatusOK)
+	return doc(t, r).Find(`a[href="/admin/sessions/`+web.KeyHash(key)+`"]`).Length() > 0
+}
+
+// TestLimitsEndSessions: a session past a limit ends for good. Presented,
+// it is deleted, so that turning the limit off again does not log it back
+// in; not presented, the admin lists it as expired and the cleanup deletes
+// it; and lowering the cookie age ends the sessions unused for longer than
+// the new age.
+func TestLimitsEndSessions(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	staff := staffClient(t, site, "limitboss")
+	resetSettings(t, site)
+	save := func(age, idle string) {
+		t.Helper()
+		staff.Get("/admin/settings")
+		form := settingsForm(age, "86400", false, false)
+		form.Set("session_idle_timeout", idle)
+		form.Set("session_absolute_lifetime", "0")
+		wantStatus(t, staff.Post("/admin/settings", form), http.StatusSeeOther)
+	}
+	visitor := func(name string, unused time.Duration) (*testsite.Client, string) {
+		t.Helper()
+		v := site.NewClient(t)
+		v.Register(name, "long enough")
+		key := v.Cookie(web.SessionCookie)
+		site.Store.DB().Exec("UPDATE sessions SET last_seen = ? WHERE k = ?", time.Now().Add(-unused).Unix(), key)
+		return v, key
+	}
+
+	save("1209600", "300")
+	presented, presentedKey := visitor("limit-presented", time.Hour)
+	if who := whoami(t, presented); who != "" {
+		t.Fatalf("a session unused for an hour, with a 5-minute idle timeout, logs in as %q", who)
+	}
+	if sessionRowExists(t, site, presentedKey) {
+		t.Error("the session past its idle timeout was refused but not deleted")
+	}
+	save("1209600", "0")
+	if who := whoami(t, presented); who != "" {
+		t.Errorf("turning the idle timeout off logged the ended session back in as %q", who)
+	}
+
+	save("1209600", "300")
+	_, idleKey := visitor("limit-idle", time.Hour)
+	if !listsSession(t, staff, "expired", idleKey) || listsSession(t, staff, "active", idleKey) {
+		t.Error("the admin does not list a session past its idle timeout as expired")
+	}
+	staff.Get("/admin/sessions")
+	wantStatus(t, staff.Post("/admin/sessions/delete-expired", nil), http.StatusSeeOther)
+	if sessionRowExists(t, site, idleKey) {
+		t.Error("deleting the expired sessions kept one past its idle timeout")
+	}
+
+	save("1209600", "0")
+	lowered, loweredKey := visitor("limit-age", 48*time.Hour)
+	if whoami(t, lowered) == "" {
+		t.Fatal("a two-week session unused for two days is not logged in")
+	}
+	site.Store.DB().Exec("UPDATE sessions SET last_seen = ? WHERE k = ?", time.Now().Add(-48*time.Hour).Unix(), loweredKey)
+	save("86400", "0")
+	if who := whoami(t, lowered); who != "" {
+		t.Errorf("after the cookie age went down to a day, a session unused for two days still logs in as %q", who)
 	}
 }

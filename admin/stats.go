@@ -28,8 +28,9 @@ type snapshot struct {
 // Actions in the admin take what they ended off the counts at once, so
 // the dashboard is right before the next count.
 type statsCache struct {
-	store *models.Store
-	log   interface{ Warn(string, ...any) }
+	store  *models.Store
+	log    interface{ Warn(string, ...any) }
+	limits func() models.SessionLimits
 
 	mu       sync.Mutex
 	last     *snapshot
@@ -74,7 +75,7 @@ func (c *statsCache) count() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
-	stats, err := c.store.Stats(ctx, start, chartDays)
+	stats, err := c.store.Stats(ctx, start, chartDays, c.limits())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counting = false

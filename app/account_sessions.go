@@ -33,7 +33,7 @@ func (a *App) accountSessions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.store.UserSessions(c.UserContext(), user.ID)
+	list, err := a.store.UserSessions(c.UserContext(), user.ID, a.settings.Current().SessionLimits())
 	if err != nil {
 		return err
 	}

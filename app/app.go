@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
 
+	"rango/assets"
 	"rango/models"
 	"rango/public"
 	"rango/settings"
@@ -68,6 +68,9 @@ type Deps struct {
 	// PageCacheTTL is how long the lists every visitor sees alike are
 	// kept in memory; 0 turns the cache off.
 	PageCacheTTL time.Duration
+	// ClientLimits bound the requests of one browser or address in
+	// progress at once; the zero value means web.DefaultClientLimits.
+	ClientLimits web.ClientLimits
 }
 
 // App holds the site's dependencies; its methods are the handlers.
@@ -91,8 +94,9 @@ func DeriveKey(secret, purpose string) []byte {
 }
 
 // NewFiber returns a Fiber application with Rango's templates, error pages,
-// static files, CSRF protection and session layer, ready for routes.
-func NewFiber(d Deps, engine *html.Engine) *fiber.App {
+// static files, compression, CSRF protection and session layer, ready for
+// routes.
+func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	f := fiber.New(fiber.Config{
 		Views:          engine,
 		ErrorHandler:   web.ErrorHandler(d.Log),
@@ -111,8 +115,16 @@ func NewFiber(d Deps, engine *html.Engine) *fiber.App {
 	health(f, d.Store)
 	f.Use(d.Proxies.Middleware())
 	f.Use(web.SecureCookies(d.SecureCookies))
-	f.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(public.FS), MaxAge: 3600}))
+	// Static files come compressed already; everything after them is
+	// compressed as the client asks.
+	f.Use(assets.Mount, static.Handler())
+	f.Use(web.Compress())
 	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
+	limits := d.ClientLimits
+	if limits == (web.ClientLimits{}) {
+		limits = web.DefaultClientLimits
+	}
+	f.Use(limits.Middleware(d.Sessions.CookieName()))
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f
@@ -130,12 +142,17 @@ func New(d Deps) (*fiber.App, *App, error) {
 		limits:    d.LimiterStorage,
 		cache:     newPageCache(d.PageCacheTTL),
 	}
+	static, err := assets.New(public.FS)
+	if err != nil {
+		return nil, nil, err
+	}
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(views.Funcs())
+	a.views.AddFunc("static", static.URL)
 	if err := a.views.Load(); err != nil {
 		return nil, nil, fmt.Errorf("app: templates: %w", err)
 	}
-	f := NewFiber(d, a.views)
+	f := NewFiber(d, a.views, static)
 	a.Routes(f)
 	return f, a, nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/url"
 
@@ -68,12 +69,26 @@ func (a *App) showCategory(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusOK, "pages/category", data)
 }
 
-// likeButton is the data of the like_button partial.
+// likeButton is the data of the like_button and like_changed partials.
 type likeButton struct {
 	Category  models.Category
 	Liked     bool
 	CSRFToken string
 	LoggedIn  bool
+	// Announcement is said by screen readers after a change.
+	Announcement string
+}
+
+// likeAnnouncement says what a like or unlike did.
+func likeAnnouncement(cat models.Category, like bool) string {
+	count := fmt.Sprintf("%d likes", cat.Likes)
+	if cat.Likes == 1 {
+		count = "1 like"
+	}
+	if like {
+		return fmt.Sprintf("You like %s. It has %s.", cat.Name, count)
+	}
+	return fmt.Sprintf("You no longer like %s. It has %s.", cat.Name, count)
 }
 
 func (a *App) likeCategory(c *fiber.Ctx) error   { return a.changeLike(c, true) }
@@ -102,8 +117,8 @@ func (a *App) changeLike(c *fiber.Ctx, like bool) error {
 		return c.Redirect("/category/"+cat.Slug, fiber.StatusSeeOther)
 	}
 	base := web.BaseOf(c, "", "")
-	return web.RenderPartial(c, fiber.StatusOK, "like_button",
-		likeButton{Category: cat, Liked: like, CSRFToken: base.CSRFToken, LoggedIn: true})
+	return web.RenderPartial(c, fiber.StatusOK, "like_changed",
+		likeButton{Category: cat, Liked: like, CSRFToken: base.CSRFToken, LoggedIn: true, Announcement: likeAnnouncement(cat, like)})
 }
 
 // addCategoryPage is the data of pages/add_category.
@@ -113,9 +128,16 @@ type addCategoryPage struct {
 	Errors fieldErrors
 }
 
+// addCategoryForm shows the form, with the name filled in from ?name=
+// (the search's "add it" link).
 func (a *App) addCategoryForm(c *fiber.Ctx) error {
+	var prefill string
+	errs := fieldErrors{}
+	if name := errs.text(c, "name", "The name", models.MaxCategoryName, false); len(errs) == 0 {
+		prefill = name
+	} // else a hand-made link: the form starts empty
 	return web.Render(c, fiber.StatusOK, "pages/add_category",
-		addCategoryPage{Base: web.BaseOf(c, "Add a category", "add_category"), Errors: fieldErrors{}})
+		addCategoryPage{Base: web.BaseOf(c, "Add a category", "add_category"), Name: prefill, Errors: fieldErrors{}})
 }
 
 // addCategory creates a category; a taken name is refused with a message.
@@ -139,12 +161,18 @@ func (a *App) addCategory(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/add_category", data)
 }
 
-// addPagePage is the data of pages/add_page.
+// addPagePage is the data of pages/add_page. The form's fields are in
+// Form: a Title field here would hide the page's own (web.Base.Title).
 type addPagePage struct {
 	web.Base
-	Category   models.Category
+	Category models.Category
+	Form     pageForm
+	Errors   fieldErrors
+}
+
+// pageForm is what the visitor typed into the add-a-page form.
+type pageForm struct {
 	Title, URL string
-	Errors     fieldErrors
 }
 
 func (a *App) addPageForm(c *fiber.Ctx) error {
@@ -163,17 +191,19 @@ func (a *App) addPage(c *fiber.Ctx) error {
 		return err
 	}
 	errs := fieldErrors{}
-	title := errs.text(c, "title", "The title", models.MaxPageTitle, true)
-	link := errs.text(c, "url", "The URL", models.MaxPageURL, true)
-	errs.webURL("url", "The URL", link)
+	form := pageForm{
+		Title: errs.text(c, "title", "The title", models.MaxPageTitle, true),
+		URL:   errs.text(c, "url", "The URL", models.MaxPageURL, true),
+	}
+	link := errs.webURL("url", "The URL", form.URL)
 	if len(errs) == 0 {
-		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, title, link); err != nil {
+		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, form.Title, link); err != nil {
 			return err
 		}
 		a.cache.forget()
 		web.SetFlash(c, "page_added")
 		return web.Redirect(c, "/category/"+cat.Slug)
 	}
-	data := addPagePage{Base: web.BaseOf(c, "Add a page to "+cat.Name, ""), Category: cat, Title: title, URL: link, Errors: errs}
+	data := addPagePage{Base: web.BaseOf(c, "Add a page to "+cat.Name, ""), Category: cat, Form: form, Errors: errs}
 	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/add_page", data)
 }

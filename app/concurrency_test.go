@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"rango/config"
 	"rango/internal/testsite"
@@ -57,6 +58,15 @@ func burst(t *testing.T, c *testsite.Client, sites []*testsite.Site, n int) {
 	}
 }
 
+// roundTrips adds up the database round trips of the sites.
+func roundTrips(sites []*testsite.Site) int64 {
+	var n int64
+	for _, s := range sites {
+		n += s.Store.RoundTrips()
+	}
+	return n
+}
+
 func TestConcurrentIncrementsAreNotLost(t *testing.T) {
 	everyVisit := func(cfg *config.Config) { cfg.VisitInterval = 0 }
 	one := testsite.Start(t, db, everyVisit)
@@ -65,9 +75,19 @@ func TestConcurrentIncrementsAreNotLost(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := one.NewClient(t)
 			c.Get("/about") // visits = 1
+			trips := roundTrips(sites)
 			burst(t, c, sites, 199)
 			if got := storedVisits(t, one, c.Cookie(web.SessionCookie)); got != int64(200) {
 				t.Errorf("visits after 200 concurrent counted visits = %v, want 200", got)
+			}
+			// Each request reads its session once; unbatched, each would
+			// also write it in a transaction of its own (four round trips:
+			// begin, lock, update, commit). Batched, the writes of the
+			// requests queued together share one.
+			trips = roundTrips(sites) - trips
+			t.Logf("199 counted visits: %d round trips", trips)
+			if unbatched := int64(199 * (1 + 4)); trips > unbatched/2 {
+				t.Errorf("199 counted visits took %d round trips; unbatched they take %d: the session's writes were not batched", trips, unbatched)
 			}
 		})
 	}
@@ -105,5 +125,78 @@ func TestEndedDuringBurstStaysEnded(t *testing.T) {
 				t.Error("a request of the burst brought the ended session back")
 			}
 		})
+	}
+}
+
+// TestBurstDoesNotStarveOthers: while one browser sends 200 concurrent
+// requests that change its session, its requests hold few pooled
+// connections (its session's writes are batched, at most
+// web.DefaultClientLimits.PerSession of its requests run at once), so no
+// request anywhere waits for a connection, and another browser's page
+// views all answer 200 promptly. The burst answers 200, or 503 with
+// Retry-After for what cannot be served in time, and loses no increment.
+func TestBurstDoesNotStarveOthers(t *testing.T) {
+	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.VisitInterval = 0 })
+	hot, other := site.NewClient(t), site.NewClient(t)
+	hot.Get("/about") // visits = 1
+	other.Get("/")
+	pool, err := site.Store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitsBefore := pool.Stats().WaitCount
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	start := make(chan struct{})
+	for range 200 {
+		wg.Go(func() {
+			<-start
+			req, _ := http.NewRequest(http.MethodGet, site.URL+"/about", nil)
+			req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: hot.Cookie(web.SessionCookie)})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") == "" {
+				t.Error("a 503 without Retry-After")
+			}
+			mu.Lock()
+			statuses[resp.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	// The production page timeout: a view slower than this would have
+	// been a 503 in production.
+	const bound = 1500 * time.Millisecond
+	var slowest time.Duration
+	for i := range 50 {
+		began := time.Now()
+		r := other.Get("/")
+		took := time.Since(began)
+		slowest = max(slowest, took)
+		if r.StatusCode != http.StatusOK {
+			t.Errorf("the other browser's view %d answered %d during the burst", i+1, r.StatusCode)
+		}
+		if took > bound {
+			t.Errorf("the other browser's view %d took %s during the burst, more than %s", i+1, took, bound)
+		}
+	}
+	wg.Wait()
+	t.Logf("burst: %v; the other browser's slowest view: %s", statuses, slowest)
+	if waits := pool.Stats().WaitCount - waitsBefore; waits != 0 {
+		t.Errorf("%d requests waited for a pooled connection during the burst, want none", waits)
+	}
+	for status := range statuses {
+		if status != http.StatusOK && status != http.StatusServiceUnavailable {
+			t.Errorf("the burst got status %d", status)
+		}
+	}
+	if got, want := storedVisits(t, site, hot.Cookie(web.SessionCookie)), int64(1+statuses[http.StatusOK]); got != want {
+		t.Errorf("visits after the burst = %v, want %d (1 + the 200s)", got, want)
 	}
 }

@@ -33,7 +33,6 @@ type cookiesPage struct {
 	Expires       time.Time
 	BrowserClose  bool
 	CookieAge     time.Duration
-	Consent       string
 	Client        counter
 	ClientValid   bool
 	ClientPresent bool
@@ -63,7 +62,7 @@ func shorten(name, value string) string {
 }
 
 func (a *App) cookies(c *fiber.Ctx) error {
-	data := cookiesPage{Base: web.BaseOf(c, "Your cookies", "cookies"), Consent: web.ConsentOf(c)}
+	data := cookiesPage{Base: web.BaseOf(c, "Your cookies", "cookies")}
 	c.Request().Header.VisitAllCookie(func(k, v []byte) {
 		name := string(k)
 		about, ok := cookieAbout[name]

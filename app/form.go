@@ -2,7 +2,9 @@ package app
 
 import (
 	"fmt"
+	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -36,13 +38,67 @@ func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f
 }
 
-// webURL checks that v is an absolute http or https URL.
-func (errs fieldErrors) webURL(name, label, v string) {
+// webURL checks that v is a web address and returns it normalised. As the
+// tutorial's PageForm.clean does, an address without a scheme
+// ("www.example.com", "example.com/x", "localhost:8000") gets http://;
+// other schemes (javascript:, data:, mailto:, ftp:) are refused, and so is
+// a host that is not a domain name with a dot, localhost or an IP address
+// (Django's URLField wants the same).
+func (errs fieldErrors) webURL(name, label, v string) string {
 	if v == "" || errs[name] != "" {
-		return
+		return v
+	}
+	normal, ok := normalizeWebURL(v)
+	if !ok {
+		errs[name] = label + " must be a web address, such as www.example.com or https://example.com/page."
+		return v
+	}
+	return normal
+}
+
+// schemePrefix matches what RFC 3986 allows before the first colon as a
+// scheme. "example.com:8080" matches too; hostPort tells them apart.
+var schemePrefix = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.\-]*):(.*)$`)
+
+// portThenPath is what follows host: in an address without a scheme.
+var portThenPath = regexp.MustCompile(`^[0-9]{1,5}([/?#].*)?$`)
+
+func normalizeWebURL(v string) (string, bool) {
+	if m := schemePrefix.FindStringSubmatch(v); m != nil {
+		scheme := strings.ToLower(m[1])
+		switch {
+		case scheme == "http" || scheme == "https":
+		case (strings.Contains(scheme, ".") || scheme == "localhost") && portThenPath.MatchString(m[2]):
+			v = "http://" + v // host:port, no scheme
+		default:
+			return "", false
+		}
+	} else if strings.HasPrefix(v, "//") {
+		v = "http:" + v
+	} else {
+		v = "http://" + v
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs[name] = label + " must be a web address starting with http:// or https://."
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !webHost(u.Hostname()) {
+		return "", false
 	}
+	return v, true
+}
+
+// webHost tells whether h can name a web server: a domain name with at
+// least two labels, localhost, or an IP address.
+func webHost(h string) bool {
+	if h == "localhost" || net.ParseIP(h) != nil {
+		return true
+	}
+	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+	}
+	return true
 }

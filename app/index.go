@@ -31,7 +31,8 @@ func (a *App) index(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := indexPage{Base: web.BaseOf(c, "Rango says hey there partner!", "home"), Lists: lists, Visits: visits}
+	data := indexPage{Base: web.BaseOf(c, "Home", "home"), Lists: lists, Visits: visits}
+	data.Search.LoggedIn = data.User != nil
 	return web.Render(c, fiber.StatusOK, "pages/index", data)
 }
 
@@ -51,7 +52,7 @@ func (a *App) about(c *fiber.Ctx) error {
 	if err := a.countClientVisit(c); err != nil {
 		return err
 	}
-	return web.Render(c, fiber.StatusOK, "pages/about", aboutPage{Base: web.BaseOf(c, "About Rango", "about"), Visits: visits, VisitInterval: a.settings.Current().VisitInterval})
+	return web.Render(c, fiber.StatusOK, "pages/about", aboutPage{Base: web.BaseOf(c, "About", "about"), Visits: visits, VisitInterval: a.settings.Current().VisitInterval})
 }
 
 // restrictedPage is the data of pages/restricted.

@@ -78,7 +78,7 @@ func TestQueriesPerRequest(t *testing.T) {
 	}{
 		{"GET", "/", 3, "session read, top categories, top pages"},
 		{"GET", "/category/python", 4, "session read, category, its pages, liked?"},
-		{"POST", "/category/python/like", 7, "session read, category, begin, lock, insert like, update count, commit; no session write"},
+		{"POST", "/category/python/like", 6, "session read, category, begin, insert like, update count, commit; no session write"},
 	} {
 		if n := trips(t, site, member, tc.method, tc.path); n != tc.want {
 			t.Errorf("logged in, %s %s: %d round trips, want %d (%s)", tc.method, tc.path, n, tc.want, tc.what)

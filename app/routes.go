@@ -6,30 +6,36 @@ import (
 	"rango/web"
 )
 
-// Routes registers the site's pages.
+// Routes registers the site's pages. Private pages, which show what is
+// particular to a visitor or an account, go out with Cache-Control:
+// no-store (web.NoStore); the admin panel's group has it too.
 func (a *App) Routes(r fiber.Router) {
+	private := web.NoStore
+	r.Use(web.NoStoreUnder("/account"))
+
 	r.Get("/", a.index)
 	r.Get("/about", a.about)
 	r.Get("/search", a.search)
 	r.Get("/goto", a.gotoPage)
-	r.Get("/cookies", a.cookies)
+	r.Get("/cookies", private, a.cookies)
+	r.Get("/consent", private, a.consentSettings)
 	r.Post("/consent", a.consent)
 
 	r.Get("/category/:slug", a.showCategory)
-	r.Get("/add_category", web.RequireLogin, a.addCategoryForm)
+	r.Get("/add_category", private, web.RequireLogin, a.addCategoryForm)
 	r.Post("/add_category", web.RequireLogin, a.addCategory)
-	r.Get("/category/:slug/add_page", web.RequireLogin, a.addPageForm)
+	r.Get("/category/:slug/add_page", private, web.RequireLogin, a.addPageForm)
 	r.Post("/category/:slug/add_page", web.RequireLogin, a.addPage)
 	r.Post("/category/:slug/like", web.RequireLogin, a.likeCategory)
 	r.Post("/category/:slug/unlike", web.RequireLogin, a.unlikeCategory)
 
-	r.Get("/register", a.registerForm)
+	r.Get("/register", private, a.registerForm)
 	r.Post("/register", a.register)
-	r.Get("/login", a.loginForm)
+	r.Get("/login", private, a.loginForm)
 	limits := a.loginLimiters()
 	r.Post("/login", limits[0], limits[1], a.login)
 	r.Post("/logout", a.logout)
-	r.Get("/restricted", web.RequireLogin, a.restricted)
+	r.Get("/restricted", private, web.RequireLogin, a.restricted)
 	r.Get("/account/sessions", web.RequireLogin, a.accountSessions)
 	r.Get("/account/password", web.RequireLogin, a.passwordForm)
 	r.Post("/account/password", web.RequireLogin, a.changePassword)

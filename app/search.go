@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -14,28 +15,56 @@ import (
 // tutorial's suggest view.
 const maxSuggestions = 8
 
-// searchPage is the data of pages/search and the suggestions partial.
+// searchPage is the data of pages/search and the suggestions partials.
 type searchPage struct {
 	web.Base
 	Query      string
 	Categories []models.Category
+	// LoggedIn offers to add the category when none matches.
+	LoggedIn bool
+	// Announcement is what screen readers say after the list changes.
+	Announcement string
 }
 
 // search suggests categories whose name starts with q. htmx (typing in the
-// search box) gets the list alone; a browser gets a page.
+// search box) gets the list alone, and its size to announce; a browser
+// gets a page.
 func (a *App) search(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
-	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > models.MaxCategoryName {
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > models.MaxCategoryName || strings.ContainsFunc(q, isControl) {
 		q = ""
 	}
 	cats, err := a.store.SuggestCategories(c.UserContext(), q, maxSuggestions)
 	if err != nil {
 		return err
 	}
-	data := searchPage{Query: q, Categories: cats}
-	if web.IsHTMX(c) && c.Get("HX-Target") == "suggestions" {
-		return web.RenderPartial(c, fiber.StatusOK, "suggestions", data)
+	user, err := web.UserOf(c)
+	if err != nil {
+		return err
 	}
-	data.Base = web.BaseOf(c, "Find a category", "search")
+	data := searchPage{Query: q, Categories: cats, LoggedIn: user != nil, Announcement: suggestionCount(q, len(cats))}
+	if web.IsHTMX(c) && c.Get("HX-Target") == "suggestions" {
+		return web.RenderPartial(c, fiber.StatusOK, "suggestions_changed", data)
+	}
+	title := "Find a category"
+	if q != "" {
+		title = "Categories starting with “" + q + "”"
+	}
+	data.Base = web.BaseOf(c, title, "search")
 	return web.Render(c, fiber.StatusOK, "pages/search", data)
+}
+
+// suggestionCount says how many categories match, for screen readers.
+func suggestionCount(q string, n int) string {
+	switch {
+	case q == "":
+		return ""
+	case n == 0:
+		return "No category starts with “" + q + "”."
+	case n == 1:
+		return "1 category starts with “" + q + "”."
+	case n == maxSuggestions:
+		return fmt.Sprintf("The first %d categories that start with “%s”.", n, q)
+	}
+	return fmt.Sprintf("%d categories start with “%s”.", n, q)
 }

@@ -288,16 +288,22 @@ func TestCookiesPageShowsSession(t *testing.T) {
 	}
 }
 
+// TestSweeperDeletesExpiredSessions: the sweeper deletes sessions past
+// their expiry, and those unused for longer than the cookie age (after it
+// was lowered), and no live one.
 func TestSweeperDeletesExpiredSessions(t *testing.T) {
 	site := testsite.Start(t, db, func(cfg *config.Config) { cfg.SessionGCInterval = time.Second })
-	expired, live := web.NewSessionKey(), web.NewSessionKey()
-	storeSession(t, site, expired, map[string]any{"visits": 1})
-	storeSession(t, site, live, map[string]any{"visits": 1})
+	expired, unused, live := web.NewSessionKey(), web.NewSessionKey(), web.NewSessionKey()
+	for _, key := range []string{expired, unused, live} {
+		storeSession(t, site, key, map[string]any{"visits": 1})
+	}
 	site.Store.DB().Exec("UPDATE sessions SET e = ? WHERE k = ?", time.Now().Add(-time.Minute).Unix(), expired)
+	site.Store.DB().Exec("UPDATE sessions SET last_seen = ? WHERE k = ?", time.Now().Add(-15*24*time.Hour).Unix(), unused)
 	deadline := time.Now().Add(5 * time.Second)
-	for rowExists(t, site, expired) {
+	for rowExists(t, site, expired) || rowExists(t, site, unused) {
 		if time.Now().After(deadline) {
-			t.Fatal("the expired session was not swept within 5 s at a 1 s interval")
+			t.Fatalf("not swept within 5 s at a 1 s interval: expired %v, unused for longer than the cookie age %v",
+				rowExists(t, site, expired), rowExists(t, site, unused))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

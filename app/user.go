@@ -102,7 +102,7 @@ func (a *App) register(c *fiber.Ctx) error {
 	data.Email = errs.text(c, "email", "The email address", models.MaxEmail, false)
 	data.Website = errs.text(c, "website", "The website", models.MaxWebsite, false)
 	password, confirm := c.FormValue("password"), c.FormValue("password2")
-	validateAccount(errs, data.Username, data.Email, data.Website, password, confirm)
+	website := validateAccount(errs, data.Username, data.Email, data.Website, password, confirm)
 	if !testCookieWorked(c) {
 		setTestCookie(c, a.secure)
 		data.Problem = noCookies
@@ -110,7 +110,7 @@ func (a *App) register(c *fiber.Ctx) error {
 	}
 	if len(errs) == 0 {
 		user, err := a.store.CreateUser(c.UserContext(), models.NewUser{
-			Username: data.Username, Email: data.Email, Password: password, Website: data.Website})
+			Username: data.Username, Email: data.Email, Password: password, Website: website})
 		switch {
 		case errors.Is(err, models.ErrDuplicate):
 			errs["username"] = "This user name is taken; please choose another."
@@ -127,7 +127,9 @@ func (a *App) register(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusUnprocessableEntity, "pages/register", data)
 }
 
-func validateAccount(errs fieldErrors, username, email, website, password, confirm string) {
+// validateAccount checks the register form and returns the website
+// normalised (a scheme-less address gets http://).
+func validateAccount(errs fieldErrors, username, email, website, password, confirm string) string {
 	if errs["username"] == "" && !usernamePattern.MatchString(username) {
 		errs["username"] = "Use letters, digits and @ . + - _ only."
 	}
@@ -136,8 +138,9 @@ func validateAccount(errs fieldErrors, username, email, website, password, confi
 			errs["email"] = "This is not an email address."
 		}
 	}
-	errs.webURL("website", "The website", website)
+	website = errs.webURL("website", "The website", website)
 	validatePassword(errs, password, confirm)
+	return website
 }
 
 // validatePassword checks a new password and its confirmation.

@@ -27,6 +27,11 @@ const (
 	CommandCreateAdmin   Command = "createadmin"
 )
 
+// DSNEmbedded is the DSN (-dsn embedded, RANGO_DSN=embedded) that asks for
+// Rango's private MariaDB server (see internal/privatedb) even when another
+// database is reachable.
+const DSNEmbedded = "embedded"
+
 // Secret is a string that never prints its value, so that a logged or
 // printed Config does not leak it.
 type Secret string
@@ -43,8 +48,12 @@ func (s Secret) String() string {
 type Config struct {
 	// Addr is the host:port the web server listens on.
 	Addr string
-	// DSN is the go-sql-driver/mysql data source name, normalised by Load.
+	// DSN is the go-sql-driver/mysql data source name, normalised by Load,
+	// or DSNEmbedded.
 	DSN string
+	// DSNGiven tells that RANGO_DSN or -dsn set DSN. Only the default DSN
+	// falls back to the private server when nothing answers there.
+	DSNGiven bool
 	// DBWait is how long start-up waits for an unreachable database.
 	DBWait time.Duration
 	// SampleData loads the tutorial's categories into an empty database.
@@ -106,11 +115,13 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	if err := cfg.applyFlags(args, out); err != nil {
 		return Config{}, err
 	}
-	dsn, err := NormalizeDSN(cfg.DSN)
-	if err != nil {
-		return Config{}, err
+	if cfg.DSN != DSNEmbedded {
+		dsn, err := NormalizeDSN(cfg.DSN)
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.DSN = dsn
 	}
-	cfg.DSN = dsn
 	return cfg, cfg.validate()
 }
 
@@ -131,7 +142,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	str("RANGO_ADDR", &c.Addr)
+	// For the tests of the private-server fallback: moves the default
+	// database to an address where nothing answers.
+	if v := getenv("RANGO_DEFAULT_ADDR"); v != "" {
+		c.DSN = "root@tcp(" + v + ")/rango"
+	}
 	str("RANGO_DSN", &c.DSN)
+	c.DSNGiven = getenv("RANGO_DSN") != ""
 	dur("RANGO_DB_WAIT", &c.DBWait)
 	dur("RANGO_VISIT_INTERVAL", &c.VisitInterval)
 	dur("RANGO_SESSION_COOKIE_AGE", &c.SessionCookieAge)
@@ -185,7 +202,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("rango", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "`host:port` to listen on (RANGO_ADDR)")
-	fs.StringVar(&c.DSN, "dsn", c.DSN, "MySQL/MariaDB data source name (RANGO_DSN)")
+	fs.StringVar(&c.DSN, "dsn", c.DSN, "MySQL/MariaDB data source name, or \"embedded\" for Rango's private MariaDB server (RANGO_DSN)")
 	fs.Var(durationFlag{&c.DBWait}, "db-wait", "how long to wait for the database at start, seconds or a duration like 30s (RANGO_DB_WAIT)")
 	fs.BoolVar(&c.SampleData, "sample-data", c.SampleData, "load the tutorial's sample data into an empty database (RANGO_SAMPLE_DATA)")
 	fs.Var(durationFlag{&c.VisitInterval}, "visit-interval", "time after the last visit before a new one counts, seconds or a duration (RANGO_VISIT_INTERVAL)")
@@ -206,6 +223,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) { c.DSNGiven = c.DSNGiven || f.Name == "dsn" })
 	var picked []Command
 	if *seed {
 		picked = append(picked, CommandSeed)

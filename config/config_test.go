@@ -77,3 +77,35 @@ func TestInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestDSNGivenEmbeddedAndDefaultAddr(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantDSN string // a part of the normalised DSN, or all of it for embedded
+		given   bool
+	}{
+		{"default", nil, nil, "tcp(127.0.0.1:3306)/rango", false},
+		{"env", nil, map[string]string{"RANGO_DSN": "u@tcp(db:3306)/x"}, "tcp(db:3306)/x", true},
+		{"flag", []string{"-dsn", "u@tcp(db:3306)/x"}, nil, "tcp(db:3306)/x", true},
+		{"flag equal to the default", []string{"-dsn", "root@tcp(127.0.0.1:3306)/rango"}, nil, "tcp(127.0.0.1:3306)/rango", true},
+		{"embedded flag", []string{"-dsn", "embedded"}, nil, DSNEmbedded, true},
+		{"embedded env", nil, map[string]string{"RANGO_DSN": "embedded"}, DSNEmbedded, true},
+		{"default addr", nil, map[string]string{"RANGO_DEFAULT_ADDR": "127.0.0.1:1"}, "tcp(127.0.0.1:1)/rango", false},
+		{"dsn beats default addr", nil, map[string]string{"RANGO_DEFAULT_ADDR": "127.0.0.1:1", "RANGO_DSN": "u@tcp(db:3306)/x"}, "tcp(db:3306)/x", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load(tc.args, env(tc.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantDSN == DSNEmbedded && cfg.DSN != DSNEmbedded || !strings.Contains(cfg.DSN, tc.wantDSN) {
+				t.Errorf("DSN %q, want %q", cfg.DSN, tc.wantDSN)
+			}
+			if cfg.DSNGiven != tc.given {
+				t.Errorf("DSNGiven %v, want %v", cfg.DSNGiven, tc.given)
+			}
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,78 +11,33 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"rango/internal/axe"
 	"rango/internal/testsite"
 	"rango/web"
 )
-
-// The two sizes every admin page is checked at.
-const (
-	desktopWidth, desktopHeight = 1280, 800
-	phoneWidth, phoneHeight     = 390, 844
-)
-
-// needChromium skips a test when Chromium is not installed.
-func needChromium(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s (install the chromium package to run the browser tests): %v", chromiumPath, err)
-	}
-}
 
 // unique returns a suffix for names that no earlier run used.
 func unique() string { return strconv.FormatInt(time.Now().UnixNano()%1e10, 36) }
 
 // staffBrowser makes a staff user and logs them in in a new browser of
-// the given size (a phone when mobile).
-func staffBrowser(t *testing.T, site *testsite.Site, name string, width, height int64, mobile bool) *browser {
+// the given size (a phone's below 600 px).
+func staffBrowser(t *testing.T, site *testsite.Site, name string, width, height int64) *browser {
 	t.Helper()
 	if _, err := site.Store.MakeStaff(context.Background(), name, "staff password"); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, site.URL)
-	b.resize(desktopWidth, desktopHeight, false) // the site's navigation shows who logged in
+	b.viewport(desktopWidth, desktopHeight) // the site's navigation shows who logged in
 	b.logIn(name, "staff password")
-	b.resize(width, height, mobile)
+	b.viewport(width, height)
 	return b
-}
-
-// resize sets the viewport: a desktop window, or a phone's.
-func (b *browser) resize(width, height int64, mobile bool) {
-	b.t.Helper()
-	var opts []chromedp.EmulateViewportOption
-	if mobile {
-		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-	}
-	b.do(fmt.Sprintf("resize to %dx%d", width, height), chromedp.EmulateViewport(width, height, opts...))
 }
 
 // click scrolls an element to the middle of the window, clear of the
 // sticky action bar, and clicks it as a person would.
 func (b *browser) click(sel string) {
 	b.t.Helper()
-	b.do("scroll to "+sel, chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(sel)+`).scrollIntoView({block: "center"})`))
+	b.do("scroll to "+sel, chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(sel)+`).scrollIntoView({block: "center", behavior: "instant"})`))
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
-}
-
-// eval returns the value of a JavaScript expression.
-func eval[T any](b *browser, what, expr string) T {
-	b.t.Helper()
-	return run(b, what, chromedp.Evaluate[T](expr))
-}
-
-// axeClean fails the test on any WCAG 2.1 A/AA violation in the page.
-func (b *browser) axeClean(state string) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
-	defer cancel()
-	vs, err := axe.Run(ctx)
-	if err != nil {
-		b.fatal("run axe-core on "+state, err)
-	}
-	if len(vs) > 0 {
-		b.t.Errorf("%s: %d axe-core violations:\n%s", state, len(vs), axe.Report(vs))
-	}
 }
 
 // settled waits until htmx has no request in flight.
@@ -152,7 +106,7 @@ func TestAdminSearchAsYouType(t *testing.T) {
 	register(t, site, "sayt"+s+"bob")
 	insertSessions(t, site, 3, "10.210.7.")
 
-	b := staffBrowser(t, site, "sayt"+s+"boss", desktopWidth, desktopHeight, false)
+	b := staffBrowser(t, site, "sayt"+s+"boss", desktopWidth, desktopHeight)
 	b.open("/admin/sessions")
 	b.markPage()
 	b.do("type the start of a name", chromedp.SendKeys(chromedp.ID("q"), "sayt"+s+"a"))
@@ -197,7 +151,7 @@ func TestAdminBulkActions(t *testing.T) {
 	ann2.Login(prefix+"ann", "long enough")
 	bob := register(t, site, prefix+"bob")
 	anon := insertSessions(t, site, 60, "10.211.9.")
-	b := staffBrowser(t, site, prefix+"boss", desktopWidth, desktopHeight, false)
+	b := staffBrowser(t, site, prefix+"boss", desktopWidth, desktopHeight)
 
 	countIs := func(what, want string) {
 		t.Helper()
@@ -325,7 +279,7 @@ func TestAdminEndInPlace(t *testing.T) {
 	needChromium(t)
 	site := testsite.Start(t, db, nil)
 	hashes := insertSessions(t, site, 3, "10.212.5.")
-	b := staffBrowser(t, site, "inplace"+unique(), desktopWidth, desktopHeight, false)
+	b := staffBrowser(t, site, "inplace"+unique(), desktopWidth, desktopHeight)
 	dialogs := b.acceptDialogs()
 	b.open("/admin/sessions?q=10.212.5.")
 	b.markPage()
@@ -373,7 +327,7 @@ func TestAdminClearAll(t *testing.T) {
 	needChromium(t)
 	site := testsite.Start(t, db, nil)
 	insertSessions(t, site, 4, "10.213.1.")
-	b := staffBrowser(t, site, "clearall"+unique(), desktopWidth, desktopHeight, false)
+	b := staffBrowser(t, site, "clearall"+unique(), desktopWidth, desktopHeight)
 	b.open("/admin/sessions")
 	b.markPage()
 	disabled := func() bool { return eval[bool](b, "read the button", `document.getElementById("clear-all").disabled`) }
@@ -418,7 +372,7 @@ func TestAdminPhone(t *testing.T) {
 	needChromium(t)
 	site := testsite.Start(t, db, nil)
 	hashes := insertSessions(t, site, 12, "10.214.3.")
-	b := staffBrowser(t, site, "phone"+unique(), phoneWidth, phoneHeight, true)
+	b := staffBrowser(t, site, "phone"+unique(), phoneWidth, phoneHeight)
 	b.open("/admin/")
 	b.do("wait for the counts", chromedp.WaitVisible(chromedp.CSS("[data-testid=chart]")))
 	for _, path := range []string{"/admin/", "/admin/sessions", "/admin/sessions?q=10.214.3.&sort=size", "/admin/sessions/" + hashes[0],
@@ -463,10 +417,9 @@ func TestAdminAccessibility(t *testing.T) {
 	for _, size := range []struct {
 		name          string
 		width, height int64
-		mobile        bool
-	}{{"desktop", desktopWidth, desktopHeight, false}, {"phone", phoneWidth, phoneHeight, true}} {
+	}{{"desktop", desktopWidth, desktopHeight}, {"phone", phoneWidth, phoneHeight}} {
 		t.Run(size.name, func(t *testing.T) {
-			b := staffBrowser(t, site, "axe"+s+size.name, size.width, size.height, size.mobile)
+			b := staffBrowser(t, site, "axe"+s+size.name, size.width, size.height)
 			b.open("/admin/")
 			b.do("wait for the counts", chromedp.WaitVisible(chromedp.CSS("[data-testid=chart]")))
 			b.axeClean("dashboard")
@@ -514,7 +467,7 @@ func TestAdminImpactPreviewAccessible(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	hashes := insertSessions(t, site, 3, "10.216.4.")
 	site.Store.DB().Exec("UPDATE sessions SET last_seen = last_seen - 7200 WHERE kh IN ?", hashes)
-	b := staffBrowser(t, site, "impact"+unique(), desktopWidth, desktopHeight, false)
+	b := staffBrowser(t, site, "impact"+unique(), desktopWidth, desktopHeight)
 	b.open("/admin/settings")
 	b.do("set an idle timeout", chromedp.Evaluate[chromedp.Void](`document.getElementById("session_idle_timeout").select()`),
 		chromedp.SendKeys(chromedp.ID("session_idle_timeout"), "1h"))
@@ -528,7 +481,7 @@ func TestAdminImpactPreviewAccessible(t *testing.T) {
 	}
 	b.axeClean("settings with an impact preview")
 	for _, w := range []int64{desktopWidth, phoneWidth} {
-		b.resize(w, desktopHeight, w == phoneWidth)
+		b.viewport(w, desktopHeight)
 		// What a browser without JavaScript sends from a row's End.
 		b.do("open the confirmation page", chromedp.Evaluate[chromedp.Void](`(() => {
 			const f = document.createElement("form");
@@ -556,7 +509,7 @@ func TestAdminDashboardRefreshes(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	hashes := insertSessions(t, site, 2, "10.217.6.")
 	name := "refresh" + unique()
-	b := staffBrowser(t, site, name, desktopWidth, desktopHeight, false)
+	b := staffBrowser(t, site, name, desktopWidth, desktopHeight)
 	b.open("/admin/")
 	b.do("wait for the counts", chromedp.WaitVisible(chromedp.CSS("[data-testid=active]")))
 	b.markPage()

@@ -3,14 +3,16 @@ package models
 import (
 	"context"
 	"crypto/sha1"
+	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // MaxCategoryName is the longest category name accepted.
@@ -27,12 +29,37 @@ type Category struct {
 }
 
 // Like records that a user likes a category; one per user and category.
+// It has no foreign key to its category: the key's check would take a
+// shared lock on the category's row, and two likes upgrading theirs to
+// the count's update deadlock each other. A like of a category deleted
+// meanwhile finds no row to count and is rolled back (changeLike); a
+// category's deletion deletes its likes.
 type Like struct {
 	UserID     uint64    `gorm:"primaryKey;autoIncrement:false"`
 	CategoryID uint64    `gorm:"primaryKey;autoIncrement:false;index"`
 	CreatedAt  time.Time `gorm:"not null"`
 	User       User      `gorm:"constraint:OnDelete:CASCADE"`
-	Category   Category  `gorm:"constraint:OnDelete:CASCADE"`
+}
+
+// likeCategoryKey is the foreign key older versions of Rango had from
+// likes to categories.
+const likeCategoryKey = "fk_likes_category"
+
+// dropLikeCategoryKey drops likeCategoryKey where an older version made it
+// (see Like); a concurrent migrator may have dropped it first.
+func (s *Store) dropLikeCategoryKey(ctx context.Context) error {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM information_schema.referential_constraints
+		WHERE constraint_schema = DATABASE() AND table_name = 'likes' AND constraint_name = ?`, likeCategoryKey).Row().Scan(&n)
+	if err != nil || n == 0 {
+		return translate(err, "find "+likeCategoryKey)
+	}
+	err = s.db.WithContext(ctx).Exec("ALTER TABLE likes DROP FOREIGN KEY " + likeCategoryKey).Error
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1091 { // already gone
+		return nil
+	}
+	return translate(err, "drop "+likeCategoryKey)
 }
 
 // Slugify derives a URL slug from a category name: lower-case ASCII letters
@@ -100,18 +127,17 @@ func (s *Store) CreateCategory(ctx context.Context, name string) (Category, erro
 }
 
 // SuggestCategories returns up to max categories whose name starts with
-// prefix, or the most liked ones when prefix is empty or matches nothing,
-// as the tutorial's suggest view does.
+// prefix, by name; none for an empty prefix (an emptied search box clears
+// its list). Unlike the tutorial's suggest view it never falls back to
+// other categories: a list of non-matches would hide that nothing matched.
 func (s *Store) SuggestCategories(ctx context.Context, prefix string, max int) ([]Category, error) {
-	var cats []Category
-	if prefix != "" {
-		err := s.db.WithContext(ctx).Where("name LIKE ?", escapeLike(prefix)+"%").
-			Order("name").Limit(max).Find(&cats).Error
-		if err != nil || len(cats) > 0 {
-			return cats, translate(err, "suggest categories")
-		}
+	if prefix == "" {
+		return nil, nil
 	}
-	return s.TopCategories(ctx, max)
+	var cats []Category
+	err := s.db.WithContext(ctx).Where("name LIKE ?", escapeLike(prefix)+"%").
+		Order("name").Limit(max).Find(&cats).Error
+	return cats, translate(err, "suggest categories")
 }
 
 // escapeLike escapes LIKE's wildcards so the user's text matches literally.
@@ -130,36 +156,84 @@ func (s *Store) UnlikeCategory(ctx context.Context, userID, categoryID uint64) (
 	return s.changeLike(ctx, userID, categoryID, false)
 }
 
+// changeLike adds or deletes the user's like row and, only when that
+// changed a row, moves the category's count by one, in one short
+// transaction: the category's row is locked from its UPDATE to the COMMIT
+// that follows at once, never across the other statements, so concurrent
+// likes of a popular category wait for each other only that long. The
+// count the UPDATE writes comes back through LAST_INSERT_ID(expr), with no
+// further query: it is the committed count, this like included. Four round
+// trips: begin, insert (or delete), update, commit.
 func (s *Store) changeLike(ctx context.Context, userID, categoryID uint64, like bool) (int64, error) {
+	changeRow, moveCount := "INSERT IGNORE INTO likes (user_id, category_id, created_at) VALUES (?, ?, ?)",
+		"UPDATE categories SET likes = LAST_INSERT_ID(likes + 1) WHERE id = ?"
+	args := []any{userID, categoryID, time.Now()}
+	if !like {
+		changeRow, moveCount = "DELETE FROM likes WHERE user_id = ? AND category_id = ?",
+			"UPDATE categories SET likes = LAST_INSERT_ID(GREATEST(likes, 1) - 1) WHERE id = ?"
+		args = args[:2]
+	}
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		return 0, err
+	}
 	var likes int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cat Category
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id", "likes").
-			Where("id = ?", categoryID).Take(&cat).Error; err != nil {
+	changed := false
+	err = retryDeadlock(ctx, func() error {
+		tx, err := sqlDB.BeginTx(ctx, nil)
+		if err != nil {
 			return err
 		}
-		var res *gorm.DB
-		delta := 1
-		if like {
-			res = tx.Clauses(clause.Insert{Modifier: "IGNORE"}).Create(&Like{UserID: userID, CategoryID: categoryID})
-		} else {
-			res = tx.Where("user_id = ? AND category_id = ?", userID, categoryID).Delete(&Like{})
-			delta = -1
+		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		if likes, changed, err = likeInTx(ctx, tx, changeRow, moveCount, args, categoryID); err != nil {
+			return err
 		}
-		if res.Error != nil {
-			return res.Error
-		}
-		likes = cat.Likes
-		if res.RowsAffected == 0 {
-			return nil
-		}
-		likes += int64(delta)
-		if likes < 0 {
-			likes = 0
-		}
-		return tx.Model(&Category{}).Where("id = ?", categoryID).Update("likes", likes).Error
+		return tx.Commit()
 	})
-	return likes, translate(err, "like category")
+	if err != nil {
+		if isForeignKeyMissing(err) {
+			return 0, fmt.Errorf("models: like category %d: %w", categoryID, ErrNotFound)
+		}
+		return 0, translate(err, "like category")
+	}
+	if !changed { // a double click: nothing moved; show the count as it is
+		return s.categoryLikes(ctx, categoryID)
+	}
+	return likes, nil
+}
+
+// likeInTx runs a like's two statements in tx; changed tells whether the
+// like row changed (and with it the count, which it returns).
+func likeInTx(ctx context.Context, tx *sql.Tx, changeRow, moveCount string, args []any, categoryID uint64) (int64, bool, error) {
+	res, err := tx.ExecContext(ctx, changeRow, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	res, err = tx.ExecContext(ctx, moveCount, categoryID)
+	if err != nil {
+		return 0, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, fmt.Errorf("models: category %d: %w", categoryID, ErrNotFound)
+	}
+	likes, err := res.LastInsertId()
+	return likes, true, err
+}
+
+// categoryLikes reads a category's like count.
+func (s *Store) categoryLikes(ctx context.Context, categoryID uint64) (int64, error) {
+	var likes []int64
+	err := s.db.WithContext(ctx).Model(&Category{}).Where("id = ?", categoryID).Pluck("likes", &likes).Error
+	if err != nil {
+		return 0, translate(err, "category likes")
+	}
+	if len(likes) == 0 {
+		return 0, fmt.Errorf("models: category %d: %w", categoryID, ErrNotFound)
+	}
+	return likes[0], nil
 }
 
 // HasLiked tells whether the user likes the category.

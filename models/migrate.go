@@ -23,6 +23,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := db.AutoMigrate(&User{}, &Category{}, &Page{}, &Like{}, &Setting{}, &AuditEntry{}); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	if err := s.dropLikeCategoryKey(ctx); err != nil {
+		return fmt.Errorf("models: migrate: %w", err)
+	}
 	if err := s.migrateSessions(ctx); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}

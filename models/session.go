@@ -115,12 +115,20 @@ func (s *Store) InsertSession(ctx context.Context, key string, data []byte, expi
 // cleanup) while a request was changing it; it is not brought back.
 var ErrSessionGone = errors.New("models: session no longer exists")
 
+// SessionUpdate is what a change of a stored session writes: its data and
+// the user it now belongs to (0 for none).
+type SessionUpdate struct {
+	Data   []byte
+	UserID uint64
+}
+
 // UpdateSession changes a stored session atomically: it locks the row,
-// passes its current data to apply, and writes what apply returns, unless
-// apply reports no change. A row that is gone or expired gives
-// ErrSessionGone and is not recreated.
-func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) ([]byte, bool, error),
-	expires time.Time, userID uint64) error {
+// passes its current data to apply, and writes what apply returns with the
+// new expiry, unless apply reports no change. A row that is gone or
+// expired gives ErrSessionGone and is not recreated. apply may run more
+// than once (a deadlock is retried).
+func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) (SessionUpdate, bool, error),
+	expires time.Time) error {
 	err := retryDeadlock(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var row struct {
@@ -134,12 +142,12 @@ func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []
 			if res.RowsAffected == 0 || (row.E != 0 && row.E <= time.Now().Unix()) {
 				return ErrSessionGone
 			}
-			data, changed, err := apply(row.V)
+			update, changed, err := apply(row.V)
 			if err != nil || !changed {
 				return err
 			}
 			return tx.Exec("UPDATE sessions SET v = ?, e = ?, user_id = ?, last_seen = ? WHERE k = ?",
-				data, expires.Unix(), nullableUser(userID), time.Now().Unix(), key).Error
+				update.Data, expires.Unix(), nullableUser(update.UserID), time.Now().Unix(), key).Error
 		}, &sql.TxOptions{})
 	})
 	if errors.Is(err, ErrSessionGone) {
@@ -184,33 +192,47 @@ func (s *Store) SessionExpiry(ctx context.Context, key string) (time.Time, error
 	return time.Unix(e[0], 0), nil
 }
 
-// DeleteExpiredSessions deletes the sessions that expired before now in
-// batches of batch rows, so that no statement holds its locks for long, and
-// calls progress with the running total and the batch's duration after
-// each batch. A deadlock with a concurrent cleanup (another host running it
-// too) is retried.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, batch int, progress func(int64, time.Duration)) (int64, error) {
+// DeleteExpiredSessions deletes the sessions that have ended at now: past
+// their expiry (walked along the expiry index), or unused for longer than
+// the limits allow (along the last-seen index). It works in batches of
+// batch rows, so that no statement holds its locks for long, and calls
+// progress with the running total and the batch's duration after each
+// batch. A deadlock with a concurrent cleanup (another host running it
+// too) is retried. A session past only its absolute lifetime is deleted
+// when it is next presented, or once it is idle.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits SessionLimits, batch int, progress func(int64, time.Duration)) (int64, error) {
+	steps := []struct{ q, what string }{
+		{"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", "delete expired sessions"},
+	}
+	args := [][]any{{now.Unix(), batch}}
+	if idle := limits.idleLimit(); idle > 0 {
+		steps = append(steps, struct{ q, what string }{
+			"DELETE FROM sessions WHERE last_seen > 0 AND last_seen < ? ORDER BY last_seen LIMIT ?", "delete idle sessions"})
+		args = append(args, []any{now.Add(-idle).Unix(), batch})
+	}
 	var total int64
-	for {
-		var n int64
-		start := time.Now()
-		err := retryDeadlock(ctx, func() error {
-			res := s.db.WithContext(ctx).Exec(
-				"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", now.Unix(), batch)
-			n = res.RowsAffected
-			return res.Error
-		})
-		if err != nil {
-			return total, translate(err, "delete expired sessions")
-		}
-		total += n
-		if progress != nil && n > 0 {
-			progress(total, time.Since(start))
-		}
-		if n < int64(batch) {
-			return total, nil
+	for i, step := range steps {
+		for {
+			var n int64
+			start := time.Now()
+			err := retryDeadlock(ctx, func() error {
+				res := s.db.WithContext(ctx).Exec(step.q, args[i]...)
+				n = res.RowsAffected
+				return res.Error
+			})
+			if err != nil {
+				return total, translate(err, step.what)
+			}
+			total += n
+			if progress != nil && n > 0 {
+				progress(total, time.Since(start))
+			}
+			if n < int64(batch) {
+				break
+			}
 		}
 	}
+	return total, nil
 }
 
 // retryDeadlock runs f again, up to five times, while MySQL reports a

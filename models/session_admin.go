@@ -12,18 +12,21 @@ import (
 // SessionInfo is a stored session as the admin and "your sessions" pages
 // show it. Key is the real key: only ever shown shortened.
 type SessionInfo struct {
-	Key       string    `gorm:"column:k"`
-	Hash      string    `gorm:"column:kh"`
-	UserID    *uint64   `gorm:"column:user_id"`
-	Username  string    `gorm:"column:username"`
-	IP        string    `gorm:"column:ip"`
-	UserAgent string    `gorm:"column:user_agent"`
-	CreatedAt int64     `gorm:"column:created_at"`
-	LastSeen  int64     `gorm:"column:last_seen"`
-	Expiry    int64     `gorm:"column:e"`
-	Size      int       `gorm:"column:size"`
-	Data      []byte    `gorm:"column:v"`
-	Now       time.Time `gorm:"-"`
+	Key       string  `gorm:"column:k"`
+	Hash      string  `gorm:"column:kh"`
+	UserID    *uint64 `gorm:"column:user_id"`
+	Username  string  `gorm:"column:username"`
+	IP        string  `gorm:"column:ip"`
+	UserAgent string  `gorm:"column:user_agent"`
+	CreatedAt int64   `gorm:"column:created_at"`
+	LastSeen  int64   `gorm:"column:last_seen"`
+	Expiry    int64   `gorm:"column:e"`
+	Size      int     `gorm:"column:size"`
+	Data      []byte  `gorm:"column:v"`
+	// Ended tells that the session is past its expiry or a limit of
+	// SessionLimits when it was read.
+	Ended bool      `gorm:"column:ended"`
+	Now   time.Time `gorm:"-"`
 }
 
 // Created returns when the session began.
@@ -35,8 +38,11 @@ func (s SessionInfo) Seen() time.Time { return time.Unix(s.LastSeen, 0) }
 // Expires returns when the session expires.
 func (s SessionInfo) Expires() time.Time { return time.Unix(s.Expiry, 0) }
 
-// Expired tells whether the session has expired.
-func (s SessionInfo) Expired() bool { return s.Expiry != 0 && s.Expiry <= time.Now().Unix() }
+// Expired tells whether the session has ended: past its expiry, or past
+// a limit of SessionLimits when it was read.
+func (s SessionInfo) Expired() bool {
+	return s.Ended || (s.Expiry != 0 && s.Expiry <= time.Now().Unix())
+}
 
 // Values of SessionFilter.Status and SessionFilter.Who.
 const (
@@ -59,6 +65,9 @@ type SessionFilter struct {
 	Search string
 	// Day keeps the sessions created on this UTC day, when not zero.
 	Day time.Time
+	// Limits decide, with each session's expiry, which sessions have
+	// ended (the "expired" status).
+	Limits SessionLimits
 }
 
 // ipLike tells whether a search looks like the start of an IP address.
@@ -140,12 +149,19 @@ type SessionPage struct {
 const sessionListColumns = "s.k, s.kh, s.user_id, COALESCE(u.username, '') AS username, s.ip, s.user_agent, " +
 	"s.created_at, s.last_seen, s.e, LENGTH(s.v) AS size"
 
-func (f SessionFilter) apply(q *gorm.DB, now int64) *gorm.DB {
+// listColumns are sessionListColumns and whether each session has ended.
+func (f SessionFilter) listColumns(now time.Time) (string, []any) {
+	ended, args := f.Limits.endedSQL("s", now)
+	return sessionListColumns + ", " + ended + " AS ended", args
+}
+
+func (f SessionFilter) apply(q *gorm.DB, now time.Time) *gorm.DB {
+	ended, args := f.Limits.endedSQL("s", now)
 	switch f.Status {
 	case StatusActive:
-		q = q.Where("(s.e > ? OR s.e = 0)", now)
+		q = q.Where("NOT "+ended, args...)
 	case StatusExpired:
-		q = q.Where("s.e != 0 AND s.e <= ?", now)
+		q = q.Where(ended, args...)
 	}
 	switch f.Who {
 	case WhoAnonymous:
@@ -244,7 +260,7 @@ func (s *Store) plan(ctx context.Context, f SessionFilter, o SessionSort) (sessi
 // ListSessions returns up to limit sessions after (or, with before, ahead
 // of) the cursor, in the sort's order.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, o SessionSort, at *SessionCursor, before bool, limit int) (SessionPage, error) {
-	now := time.Now().Unix()
+	now := time.Now()
 	p, err := s.plan(ctx, f, o)
 	if err != nil {
 		return SessionPage{}, err
@@ -262,7 +278,8 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, o SessionSort
 		}
 		return q
 	}
-	q := where(s.db.WithContext(ctx).Table(p.table).Select(sessionListColumns).Joins("LEFT JOIN users u ON u.id = s.user_id"))
+	cols, args := f.listColumns(now)
+	q := where(s.db.WithContext(ctx).Table(p.table).Select(cols, args...).Joins("LEFT JOIN users u ON u.id = s.user_id"))
 	if p.probe {
 		// The sort key of the row after this page, read along the index;
 		// the page lies between the cursor and it.
@@ -319,7 +336,7 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter, max int64) (
 		// row up (10 s against 0.5 s at a million rows).
 		p.table = "sessions AS s USE INDEX ()"
 	}
-	sub := f.apply(s.db.WithContext(ctx).Table(p.table).Select("1"), time.Now().Unix()).Limit(int(max + 1))
+	sub := f.apply(s.db.WithContext(ctx).Table(p.table).Select("1"), time.Now()).Limit(int(max + 1))
 	if err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM (?) AS m", sub).Row().Scan(&n); err != nil {
 		return 0, false, translate(err, "count sessions")
 	}
@@ -329,10 +346,12 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter, max int64) (
 	return n, true, nil
 }
 
-// SessionByHash returns one session with its data.
-func (s *Store) SessionByHash(ctx context.Context, hash string) (SessionInfo, error) {
+// SessionByHash returns one session with its data; limits decide whether
+// it has ended.
+func (s *Store) SessionByHash(ctx context.Context, hash string, limits SessionLimits) (SessionInfo, error) {
 	var rows []SessionInfo
-	err := s.db.WithContext(ctx).Table("sessions AS s").Select(sessionListColumns+", s.v").
+	cols, args := SessionFilter{Limits: limits}.listColumns(time.Now())
+	err := s.db.WithContext(ctx).Table("sessions AS s").Select(cols+", s.v", args...).
 		Joins("LEFT JOIN users u ON u.id = s.user_id").Where("s.kh = ?", hash).Limit(1).Scan(&rows).Error
 	if err != nil {
 		return SessionInfo{}, translate(err, "session")
@@ -343,9 +362,9 @@ func (s *Store) SessionByHash(ctx context.Context, hash string) (SessionInfo, er
 	return rows[0], nil
 }
 
-// UserSessions lists a user's unexpired sessions, newest activity first.
-func (s *Store) UserSessions(ctx context.Context, userID uint64) ([]SessionInfo, error) {
-	page, err := s.ListSessions(ctx, SessionFilter{Status: StatusActive, UserID: userID}, SessionSort{Key: SortSeen}, nil, false, 200)
+// UserSessions lists a user's live sessions, newest activity first.
+func (s *Store) UserSessions(ctx context.Context, userID uint64, limits SessionLimits) ([]SessionInfo, error) {
+	page, err := s.ListSessions(ctx, SessionFilter{Status: StatusActive, UserID: userID, Limits: limits}, SessionSort{Key: SortSeen}, nil, false, 200)
 	return page.Sessions, err
 }
 

@@ -20,7 +20,7 @@ func (sel SessionSelection) empty() bool { return sel.Filter == nil && len(sel.H
 
 // selector returns what restricts a query to the selection: its table,
 // with the index a filter reads, and its conditions.
-func (s *Store) selector(ctx context.Context, sel SessionSelection, now int64) (func(*gorm.DB) *gorm.DB, error) {
+func (s *Store) selector(ctx context.Context, sel SessionSelection, now time.Time) (func(*gorm.DB) *gorm.DB, error) {
 	if sel.Filter == nil {
 		return func(db *gorm.DB) *gorm.DB {
 			return db.Table("sessions AS s").Where("s.kh IN ?", sel.Hashes)
@@ -53,7 +53,7 @@ func (s *Store) SummarizeSessions(ctx context.Context, sel SessionSelection, has
 	if sel.empty() {
 		return sum, nil
 	}
-	from, err := s.selector(ctx, sel, time.Now().Unix())
+	from, err := s.selector(ctx, sel, time.Now())
 	if err != nil {
 		return sum, err
 	}
@@ -97,18 +97,20 @@ type endedRow struct {
 	E         int64
 	UserID    *uint64
 	CreatedAt int64
+	LastSeen  int64
 }
 
 // EndSessions deletes the selected sessions in batches of batch rows, each
 // read and deleted in one transaction so that the counts it returns are
 // those of the rows it deleted. Sessions already gone are not counted:
-// ending is idempotent.
-func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash string, batch int) (SessionsEnded, error) {
+// ending is idempotent. limits tell the active sessions from the ended
+// ones, for the dashboard's counts.
+func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash string, limits SessionLimits, batch int) (SessionsEnded, error) {
 	out := SessionsEnded{Delta: StatsDelta{Created: map[int64]int64{}}}
 	if sel.empty() {
 		return out, nil
 	}
-	now := time.Now().Unix()
+	now := time.Now()
 	from, err := s.selector(ctx, sel, now)
 	if err != nil {
 		return out, err
@@ -119,7 +121,7 @@ func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash stri
 		err := retryDeadlock(ctx, func() error {
 			rows = nil
 			return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-				err := from(tx).Select("s.k, s.kh, s.e, s.user_id, s.created_at").Limit(batch).
+				err := from(tx).Select("s.k, s.kh, s.e, s.user_id, s.created_at, s.last_seen").Limit(batch).
 					Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&rows).Error
 				if err != nil || len(rows) == 0 {
 					return err
@@ -135,7 +137,7 @@ func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash stri
 			return out, translate(err, "end sessions")
 		}
 		for _, r := range rows {
-			out.count(r, now, hash, users)
+			out.count(r, limits.Ended(r.E, r.CreatedAt, r.LastSeen, now), hash, users)
 		}
 		if len(rows) < batch {
 			out.Users = int64(len(users))
@@ -149,8 +151,9 @@ func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash stri
 	}
 }
 
-// count adds a deleted session to the totals.
-func (out *SessionsEnded) count(r endedRow, now int64, hash string, users map[uint64]bool) {
+// count adds a deleted session to the totals; ended tells whether it had
+// ended already.
+func (out *SessionsEnded) count(r endedRow, ended bool, hash string, users map[uint64]bool) {
 	out.Sessions++
 	out.Includes = out.Includes || r.Kh == hash
 	if r.UserID != nil {
@@ -159,7 +162,7 @@ func (out *SessionsEnded) count(r endedRow, now int64, hash string, users map[ui
 		out.Anonymous++
 	}
 	out.Delta.Created[r.CreatedAt/86400]++
-	if r.E != 0 && r.E <= now {
+	if ended {
 		out.Delta.Expired++
 		return
 	}

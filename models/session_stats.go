@@ -17,23 +17,22 @@ type SessionStats struct {
 	PerDay                               []DayCount
 }
 
-// Stats counts sessions for the dashboard: active and expired, anonymous
-// and logged-in active ones, and new sessions per day over days days. It
-// reads the whole table once; the dashboard runs it in the background.
-func (s *Store) Stats(ctx context.Context, now time.Time, days int) (SessionStats, error) {
+// Stats counts sessions for the dashboard: active and expired (ended by
+// their expiry or by limits), anonymous and logged-in active ones, and new
+// sessions per day over days days. It reads the whole table once; the
+// dashboard runs it in the background.
+func (s *Store) Stats(ctx context.Context, now time.Time, days int, limits SessionLimits) (SessionStats, error) {
 	var st SessionStats
-	n := now.Unix()
+	ended, args := limits.endedSQL("", now)
 	var rows []struct {
 		Day                        int64
 		Active, Expired, Anonymous int64
 		Created                    int64
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT FLOOR(created_at / 86400) AS day,
-		COALESCE(SUM(e > ? OR e = 0), 0) AS active,
-		COALESCE(SUM(e != 0 AND e <= ?), 0) AS expired,
-		COALESCE(SUM((e > ? OR e = 0) AND user_id IS NULL), 0) AS anonymous,
-		COUNT(*) AS created
-		FROM sessions GROUP BY day`, n, n, n).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT day, SUM(NOT ended) AS active, SUM(ended) AS expired,
+		SUM(NOT ended AND user_id IS NULL) AS anonymous, COUNT(*) AS created
+		FROM (SELECT FLOOR(created_at / 86400) AS day, user_id, `+ended+` AS ended FROM sessions) AS s
+		GROUP BY day`, args...).Scan(&rows).Error
 	if err != nil {
 		return st, translate(err, "session stats")
 	}
@@ -76,38 +75,23 @@ func (st SessionStats) Minus(d StatsDelta) SessionStats {
 	return out
 }
 
-// Lifetimes are the session limits besides the expiry; 0 turns one off.
-type Lifetimes struct {
-	Idle, Absolute time.Duration
-}
-
-// dead is the SQL condition, with its arguments, of a session past the
-// limits at now, as the session layer applies them (web.SessionStorage).
-// A cut-off of 0 matches nothing: a time stamp is never below it.
-func (l Lifetimes) dead(now time.Time) (string, []any) {
-	var idleCut, absCut int64
-	if l.Idle > 0 {
-		idleCut = now.Add(-l.Idle).Unix()
+// LifetimeImpact counts the sessions alive under the limits from and
+// ended under the limits to at now: the sessions a change of limits would
+// end. byIdle counts those the new idle limit (the idle timeout, or the
+// cookie age if shorter) ends, byAbsolute those the new absolute lifetime
+// ends; total counts each once. It reads the table once (no index covers
+// it): seconds at a million rows, for a settings change, not a page view.
+func (s *Store) LifetimeImpact(ctx context.Context, now time.Time, from, to SessionLimits) (byIdle, byAbsolute, total int64, err error) {
+	oldEnded, oldArgs := from.endedSQL("", now)
+	newEnded, newArgs := to.endedSQL("", now)
+	idleEnded, idleArgs := SessionLimits{CookieAge: to.CookieAge, Idle: to.Idle}.endedSQL("", now)
+	absEnded, absArgs := SessionLimits{Absolute: to.Absolute}.endedSQL("", now)
+	var args []any
+	for _, a := range [][]any{idleArgs, absArgs, newArgs, oldArgs} {
+		args = append(args, a...)
 	}
-	if l.Absolute > 0 {
-		absCut = now.Add(-l.Absolute).Unix()
-	}
-	return "((last_seen > 0 AND last_seen < ?) OR (created_at > 0 AND created_at < ?))", []any{idleCut, absCut}
-}
-
-// LifetimeImpact counts the sessions alive under the limits from and past
-// the limits to at now: the sessions a change of limits would end. It
-// reads the table once (no index covers it): seconds at a million rows,
-// for a settings change, not a page view.
-func (s *Store) LifetimeImpact(ctx context.Context, now time.Time, from, to Lifetimes) (byIdle, byAbsolute, total int64, err error) {
-	oldDead, oldArgs := from.dead(now)
-	newDead, newArgs := to.dead(now)
-	idleOnly, idleArgs := Lifetimes{Idle: to.Idle}.dead(now)
-	absOnly, absArgs := Lifetimes{Absolute: to.Absolute}.dead(now)
-	args := append(append(append(append([]any{}, idleArgs...), absArgs...), newArgs...), now.Unix())
-	args = append(args, oldArgs...)
-	row := s.db.WithContext(ctx).Raw("SELECT COALESCE(SUM("+idleOnly+"), 0), COALESCE(SUM("+absOnly+"), 0), "+
-		"COALESCE(SUM("+newDead+"), 0) FROM sessions USE INDEX () WHERE (e > ? OR e = 0) AND NOT "+oldDead, args...).Row()
+	row := s.db.WithContext(ctx).Raw("SELECT COALESCE(SUM("+idleEnded+"), 0), COALESCE(SUM("+absEnded+"), 0), "+
+		"COALESCE(SUM("+newEnded+"), 0) FROM sessions USE INDEX () WHERE NOT "+oldEnded, args...).Row()
 	if err := row.Scan(&byIdle, &byAbsolute, &total); err != nil {
 		return 0, 0, 0, translate(err, "lifetime impact")
 	}

@@ -20,8 +20,9 @@ import (
 	"rango/web"
 )
 
-// storageTimeout bounds each call Fiber's middleware makes to the storage.
-const storageTimeout = 1500 * time.Millisecond
+// limiterTimeout bounds each call Fiber's limiter makes to its storage,
+// which it makes without the request's context.
+const limiterTimeout = 1500 * time.Millisecond
 
 // Server is an assembled Rango instance.
 type Server struct {
@@ -73,10 +74,8 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		return nil, err
 	}
 	sessions := web.NewSessions(web.SessionsConfig{
-		Storage: web.SessionStorage{BoundedStorage: web.BoundedStorage{Storage: storage, Timeout: storageTimeout}, Store: store, Lifetimes: func() web.Lifetimes {
-			v := live.Current()
-			return web.Lifetimes{Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
-		}},
+		Storage: web.SessionStorage{Storage: storage, Store: store,
+			Limits: func() models.SessionLimits { return live.Current().SessionLimits() }},
 		Store:  store,
 		Secure: cfg.SecureCookies,
 		Log:    log,
@@ -87,15 +86,15 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		},
 	})
 	f, _, err := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
-		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: storageTimeout},
+		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: limiterTimeout},
 		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
 	if err != nil {
 		return nil, err
 	}
-	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.RequireStaff(store)))
+	admin.New(admin.Deps{Log: log, Store: store, Settings: live}).Register(f.Group("/admin", web.NoStore, web.RequireStaff(store)))
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
-	go sweep(watchCtx, store, cfg.SessionGCInterval, log)
+	go sweep(watchCtx, store, live, cfg.SessionGCInterval, log)
 	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
 }
 

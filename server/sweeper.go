@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rango/models"
+	"rango/settings"
 )
 
 // storageGCOff is the garbage-collection interval given to
@@ -19,9 +20,10 @@ const storageGCOff = 365 * 24 * time.Hour
 // sweepBatch is how many rows one DELETE of the sweeper removes at most.
 const sweepBatch = 1000
 
-// sweep deletes expired sessions every interval, with jitter so that
-// several instances do not sweep in step, until ctx ends.
-func sweep(ctx context.Context, store *models.Store, interval time.Duration, log *slog.Logger) {
+// sweep deletes ended sessions (expired, or past the limits the live
+// settings set) every interval, with jitter so that several instances do
+// not sweep in step, until ctx ends.
+func sweep(ctx context.Context, store *models.Store, live *settings.Live, interval time.Duration, log *slog.Logger) {
 	for {
 		wait := interval + time.Duration(rand.Int64N(int64(interval)/5+1)) - interval/10
 		select {
@@ -29,7 +31,7 @@ func sweep(ctx context.Context, store *models.Store, interval time.Duration, log
 			return
 		case <-time.After(wait):
 		}
-		n, err := store.DeleteExpiredSessions(ctx, time.Now(), sweepBatch, nil)
+		n, err := store.DeleteExpiredSessions(ctx, time.Now(), live.Current().SessionLimits(), sweepBatch, nil)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("sweeping expired sessions failed", "deleted", n, "err", err.Error())

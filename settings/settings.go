@@ -68,6 +68,11 @@ func (v Values) Validate() map[string]string {
 	return errs
 }
 
+// SessionLimits are the limits on sessions these values set.
+func (v Values) SessionLimits() models.SessionLimits {
+	return models.SessionLimits{CookieAge: v.SessionCookieAge, Idle: v.SessionIdleTimeout, Absolute: v.SessionAbsoluteLifetime}
+}
+
 // Rows returns the values as settings rows.
 func (v Values) Rows() map[string]string {
 	return map[string]string{

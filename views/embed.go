@@ -27,7 +27,17 @@ func Funcs() template.FuncMap {
 		"seconds":   func(d time.Duration) int64 { return int64(d / time.Second) },
 		"human":     HumanDuration,
 		"thousands": Thousands,
+		"fieldError": func(id string, errs map[string]string) FieldError {
+			return FieldError{ID: id, Message: errs[id]}
+		},
 	}
+}
+
+// FieldError is a form field's error message with the field's id, for the
+// input_error template: (fieldError "name" .Errors) picks the message of
+// the field with id and name "name" from a page's error map.
+type FieldError struct {
+	ID, Message string
 }
 
 // Since says how long ago t was, in the largest whole unit.

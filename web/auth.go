@@ -64,13 +64,19 @@ func Login(c *fiber.Ctx, u CurrentUser) error {
 	if err := s.Rotate(); err != nil {
 		return err
 	}
-	for k, v := range map[string]any{keyUserID: u.ID, keyUsername: u.Username, keyIsStaff: u.IsStaff, keyAuthAt: time.Now().Unix()} {
+	for k, v := range LoginData(u) {
 		if err := s.Set(k, v); err != nil {
 			return err
 		}
 	}
 	c.Locals(userLocal{}, &u)
 	return nil
+}
+
+// LoginData returns the session data Login records for u, for tools and
+// tests that make sessions without the login form.
+func LoginData(u CurrentUser) Data {
+	return Data{keyUserID: u.ID, keyUsername: u.Username, keyIsStaff: u.IsStaff, keyAuthAt: time.Now().Unix()}
 }
 
 // AuthenticatedWithin tells whether the user gave their password (logging

@@ -86,3 +86,9 @@ func TakeFlash(c *fiber.Ctx) string {
 	}
 	return msg
 }
+
+// FlashMessage returns the text of a flash code, for a message shown at
+// once rather than on the next page.
+func FlashMessage(code string) string {
+	return flashMessages[code]
+}

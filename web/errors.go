@@ -40,26 +40,27 @@ var friendly = map[int]string{
 	fiber.StatusTooManyRequests:       "Too many requests; please wait a moment and try again.",
 }
 
-// ErrorHandler turns a handler's error into an error page (or, for htmx, a
-// shell that replaces the page). Unexpected errors are logged and shown as
+// ErrorHandler turns a handler's error into an error page (or, for htmx,
+// the page's content, which replaces the main content whatever the
+// request meant to swap). Unexpected errors are logged and shown as
 // a generic 500: their text never reaches the visitor.
 func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, message := classify(err)
 		if status == fiber.StatusServiceUnavailable {
-			c.Set(fiber.HeaderRetryAfter, "5")
-			log.Warn("database unavailable", "method", c.Method(), "path", c.Path(), "err", err.Error())
+			c.Set(fiber.HeaderRetryAfter, retryAfter(err))
+			log.Warn("service unavailable", "method", c.Method(), "path", c.Path(), "err", err.Error())
 		} else if status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status, "err", err.Error())
 		}
-		data := errorPage{Base: BaseOf(c, http.StatusText(status), ""), Status: status, Message: message}
+		data := errorPage{Base: BaseOf(c, errorTitle(status), ""), Status: status, Message: message}
 		data.Base.Flash = ""
 		if IsHTMX(c) {
-			c.Set("HX-Retarget", "#page")
-			c.Set("HX-Reswap", "innerHTML")
+			c.Set("HX-Retarget", "#main")
+			c.Set("HX-Reswap", "innerHTML show:window:top")
 		}
 		c.Response().Header.Del("HX-Redirect")
-		if renderErr := Render(c, status, "pages/error", data); renderErr != nil {
+		if renderErr := render(c, status, "pages/error", data); renderErr != nil {
 			log.Error("error page failed", "err", renderErr.Error())
 			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 			return c.Status(status).SendString(message)
@@ -68,14 +69,48 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-func classify(err error) (int, string) {
-	if models.IsUnavailable(err) {
-		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is not answering. " +
-			"Nothing you did is lost. Please try again in a few seconds."
+// errorTitles are the error pages' titles, where the status text is not
+// what a visitor would call it.
+var errorTitles = map[int]string{
+	fiber.StatusNotFound:              "Page not found",
+	fiber.StatusForbidden:             "Not allowed",
+	fiber.StatusMethodNotAllowed:      "Not allowed here",
+	fiber.StatusRequestEntityTooLarge: "Too large",
+	fiber.StatusTooManyRequests:       "Too many requests",
+	fiber.StatusInternalServerError:   "Something went wrong",
+	fiber.StatusServiceUnavailable:    "Temporarily unavailable",
+}
+
+// errorTitle is the title of the error page for status.
+func errorTitle(status int) string {
+	if t, ok := errorTitles[status]; ok {
+		return t
 	}
+	return http.StatusText(status)
+}
+
+// ErrBusy answers a request that waited its deadline out behind other
+// requests of the same browser or address (see ClientLimits).
+var ErrBusy = NewError(fiber.StatusServiceUnavailable,
+	"Rango is busy with many requests from your browser at once. Nothing you did is lost. Please try again in a moment.")
+
+// retryAfter is the Retry-After of a 503: a second after a wait behind
+// one's own requests, five while the database is away.
+func retryAfter(err error) string {
+	if errors.Is(err, ErrBusy) {
+		return "1"
+	}
+	return "5"
+}
+
+func classify(err error) (int, string) {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Status, he.Message
+	}
+	if models.IsUnavailable(err) {
+		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is not answering. " +
+			"Nothing you did is lost. Please try again in a few seconds."
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

@@ -31,3 +31,22 @@ func ShortKey(key string) string {
 	}
 	return key[:8] + "…"
 }
+
+// sessionKeyLen is the length of every key NewSessionKey makes.
+const sessionKeyLen = 43
+
+// ValidSessionKey tells whether s has the form of a key NewSessionKey
+// makes (43 characters of URL-safe base64). Anything else that arrives as
+// a session cookie is treated as no cookie, before any query.
+func ValidSessionKey(s string) bool {
+	if len(s) != sessionKeyLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

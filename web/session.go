@@ -59,22 +59,31 @@ type Change func(Data) bool
 // them to the row as it is now, under a row lock. A session is read only
 // when a handler asks for it and written only when a handler changed it.
 type Sessions struct {
-	fiber  *session.Store
-	name   string
-	store  *models.Store
-	policy func() SessionPolicy
-	secure bool
-	log    *slog.Logger
+	fiber   *session.Store
+	name    string
+	storage SessionBackend
+	store   *models.Store
+	writes  *writeQueue
+	policy  func() SessionPolicy
+	secure  bool
+	log     *slog.Logger
 	// touched holds the sessions this instance recorded activity for in
 	// the last touchEvery; entries expire by themselves, and the size
 	// bound keeps memory flat however many sessions pass.
 	touched *expirable.LRU[string, struct{}]
 }
 
+// SessionBackend reads and deletes stored sessions within a request's
+// context: SessionStorage, or a test's wrapper of it.
+type SessionBackend interface {
+	GetWithContext(ctx context.Context, key string) ([]byte, error)
+	DeleteWithContext(ctx context.Context, key string) error
+}
+
 // SessionsConfig configures NewSessions.
 type SessionsConfig struct {
-	// Storage is where session rows live (gofiber/storage/mysql).
-	Storage fiber.Storage
+	// Storage reads and deletes session rows (SessionStorage).
+	Storage SessionBackend
 	// Store writes sessions with their metadata.
 	Store *models.Store
 	// Policy returns the session settings in force now.
@@ -94,7 +103,9 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 	return &Sessions{
 		name: name,
 		fiber: session.New(session.Config{
-			Storage:        cfg.Storage,
+			// Each load reads through a copy of this store bound to its
+			// request's context (see Session.fiberSession).
+			Storage:        requestStorage{ctx: context.Background(), storage: cfg.Storage},
 			KeyLookup:      "cookie:" + name,
 			CookiePath:     "/",
 			CookieHTTPOnly: true,
@@ -102,7 +113,9 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 			CookieSameSite: "Lax",
 			KeyGenerator:   NewSessionKey,
 		}),
+		storage: cfg.Storage,
 		store:   cfg.Store,
+		writes:  newWriteQueue(),
 		touched: expirable.NewLRU[string, struct{}](touchedSize, nil, touchEvery),
 		policy:  cfg.Policy,
 		secure:  cfg.Secure,
@@ -123,6 +136,10 @@ type sessionLocal struct{}
 // the handlers ran, saves what they changed.
 func (m *Sessions) Middleware() fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if key := c.Cookies(m.name); key != "" && !ValidSessionKey(key) {
+			// Not a key Rango makes: no session, and no query for it.
+			c.Request().Header.DelCookie(m.name)
+		}
 		s := &Session{c: c, m: m}
 		c.Locals(sessionLocal{}, s)
 		err := c.Next()
@@ -150,6 +167,7 @@ type Session struct {
 	c         *fiber.Ctx
 	m         *Sessions
 	loaded    bool
+	loadErr   error // a failed load, reported again rather than retried
 	key       string
 	stored    bool // a row existed when the session was loaded
 	data      Data
@@ -159,16 +177,20 @@ type Session struct {
 }
 
 // load reads the session on first use. Without a cookie there is nothing
-// to read and no query is made.
+// to read and no query is made. A failed read is remembered: the request
+// reports it wherever it asks for the session again, never as a
+// logged-out visitor.
 func (s *Session) load() error {
 	if s.loaded {
 		return nil
 	}
-	fs, err := s.m.fiber.Get(s.c)
+	if s.loadErr != nil {
+		return s.loadErr
+	}
+	fs, err := s.fiberSession()
 	if err != nil {
-		if fs, err = s.recover(err); err != nil {
-			return err
-		}
+		s.loadErr = err
+		return err
 	}
 	s.key, s.stored = fs.ID(), !fs.Fresh()
 	s.data = Data{}
@@ -179,26 +201,42 @@ func (s *Session) load() error {
 	return nil
 }
 
+// fiberSession has Fiber's session middleware find the key in the cookie
+// and load and decode the session, reading within the request's deadline
+// (a shallow copy of the store, bound to this request's context).
+func (s *Session) fiberSession() (*session.Session, error) {
+	store := *s.m.fiber
+	store.Storage = requestStorage{ctx: s.c.UserContext(), storage: s.m.storage}
+	fs, err := store.Get(s.c)
+	if err != nil {
+		return s.recover(&store, err)
+	}
+	return fs, nil
+}
+
 // recover handles a failed load: a storage error is returned as it is (a
 // database under strain must not cost anyone their session); a row that
 // cannot be decoded is logged, deleted and replaced by a new empty session.
-func (s *Session) recover(loadErr error) (*session.Session, error) {
+func (s *Session) recover(store *session.Store, loadErr error) (*session.Session, error) {
 	var storageErr *StorageError
 	if errors.As(loadErr, &storageErr) {
 		return nil, fmt.Errorf("web: load session: %w", loadErr)
 	}
 	id := s.c.Cookies(s.m.name)
 	s.m.log.Warn("corrupt session data, starting a new session", "session", KeyHash(id), "err", loadErr.Error())
-	if err := s.m.fiber.Storage.Delete(id); err != nil {
+	if err := s.m.storage.DeleteWithContext(s.c.UserContext(), id); err != nil {
 		return nil, fmt.Errorf("web: delete corrupt session: %w", err)
 	}
 	s.c.Request().Header.DelCookie(s.m.name)
-	fs, err := s.m.fiber.Get(s.c)
+	fs, err := store.Get(s.c)
 	if err != nil {
 		return nil, fmt.Errorf("web: new session: %w", err)
 	}
 	return fs, nil
 }
+
+// Err returns the error of a failed load, or nil.
+func (s *Session) Err() error { return s.loadErr }
 
 // HasCookie tells whether the browser sent a session cookie at all.
 func (s *Session) HasCookie() bool {
@@ -339,7 +377,7 @@ func (s *Session) Rotate() error {
 		return err
 	}
 	if s.stored {
-		if err := s.m.fiber.Delete(s.key); err != nil {
+		if err := s.m.storage.DeleteWithContext(s.c.UserContext(), s.key); err != nil {
 			return fmt.Errorf("web: rotate session: %w", err)
 		}
 	}
@@ -352,7 +390,7 @@ func (s *Session) Destroy() error {
 	if err := s.load(); err != nil {
 		return err
 	}
-	if err := s.m.fiber.Delete(s.key); err != nil {
+	if err := s.m.storage.DeleteWithContext(s.c.UserContext(), s.key); err != nil {
 		return fmt.Errorf("web: destroy session: %w", err)
 	}
 	s.destroyed, s.data, s.changes = true, Data{}, nil
@@ -362,22 +400,23 @@ func (s *Session) Destroy() error {
 
 // commit writes the request's changes: a new session is inserted whole
 // with its metadata; a stored one gets the changes re-applied under a row
-// lock. Without changes it only records activity, at most once a minute
-// (or on every request when the settings say so).
+// lock, in a batch with the other writes of the same session pending in
+// this instance (see writeQueue). Without changes it only records
+// activity, at most once a minute (or on every request when the settings
+// say so).
 func (s *Session) commit() error {
 	if !s.loaded || s.destroyed {
 		return nil
 	}
 	policy := s.m.policy()
 	ctx := s.c.UserContext()
-	expires := time.Now().Add(policy.CookieAge)
 	switch {
 	case !s.stored && (len(s.changes) > 0 || s.rotated):
-		if err := s.insert(ctx, expires); err != nil {
+		if err := s.insert(ctx, time.Now().Add(policy.CookieAge)); err != nil {
 			return err
 		}
 	case s.stored && len(s.changes) > 0:
-		err := s.m.store.UpdateSession(ctx, s.key, s.reapply, expires, s.userID())
+		err := s.m.writes.submit(ctx, s.key, &sessionWrite{changes: s.changes}, s.m.commitBatch)
 		if errors.Is(err, models.ErrSessionGone) {
 			return nil // logged out or cleared meanwhile: it stays gone
 		}
@@ -385,7 +424,7 @@ func (s *Session) commit() error {
 			return fmt.Errorf("web: save session: %w", err)
 		}
 	case s.stored:
-		return s.touch(ctx, policy, expires)
+		return s.touch(ctx, policy)
 	default:
 		return nil
 	}
@@ -395,55 +434,81 @@ func (s *Session) commit() error {
 }
 
 func (s *Session) insert(ctx context.Context, expires time.Time) error {
-	raw, err := encode(s.data)
+	raw, err := EncodeData(s.data)
 	if err != nil {
 		return err
 	}
-	meta := models.SessionMeta{UserID: s.userID(), IP: ClientIP(s.c), UserAgent: s.c.Get(fiber.HeaderUserAgent)}
+	meta := models.SessionMeta{UserID: userIDOf(s.data), IP: ClientIP(s.c), UserAgent: s.c.Get(fiber.HeaderUserAgent)}
 	if err := s.m.store.InsertSession(ctx, s.key, raw, expires, meta); err != nil {
 		return fmt.Errorf("web: save new session: %w", err)
 	}
 	return nil
 }
 
-// reapply runs the request's changes on the data as stored now.
-func (s *Session) reapply(old []byte) ([]byte, bool, error) {
-	data, err := DecodeData(old)
-	if err != nil {
-		s.m.log.Warn("corrupt session data replaced on save", "session", KeyHash(s.key), "err", err.Error())
-		data = Data{}
-	}
-	changed := false
-	for _, change := range s.changes {
-		changed = change(data) || changed
-	}
-	if !changed {
-		return nil, false, nil
-	}
-	s.data = data
-	raw, err := encode(data)
-	return raw, true, err
-}
-
 // touch records activity without a data change: with SaveEveryRequest the
 // expiry slides on every request, as in Django; otherwise last_seen is
-// written at most once a minute per session.
-func (s *Session) touch(ctx context.Context, policy SessionPolicy, expires time.Time) error {
-	if _, recent := s.m.touched.Peek(s.key); recent && !policy.SaveEveryRequest {
-		return nil
+// written at most once a minute per session and instance. The session is
+// marked as touched before the write, so that a burst of its requests
+// writes once.
+func (s *Session) touch(ctx context.Context, policy SessionPolicy) error {
+	if !policy.SaveEveryRequest {
+		if _, recent := s.m.touched.Peek(s.key); recent {
+			return nil
+		}
+		s.m.touched.Add(s.key, struct{}{})
 	}
-	if err := s.m.store.TouchSession(ctx, s.key, touchEvery, expires, policy.SaveEveryRequest); err != nil {
+	err := s.m.writes.submit(ctx, s.key, &sessionWrite{slide: policy.SaveEveryRequest}, s.m.commitBatch)
+	if err != nil && !errors.Is(err, models.ErrSessionGone) {
+		s.m.touched.Remove(s.key)
 		return fmt.Errorf("web: touch session: %w", err)
 	}
-	s.m.touched.Add(s.key, struct{}{})
-	if policy.SaveEveryRequest {
+	if policy.SaveEveryRequest && err == nil {
 		s.setCookie(s.key, policy.cookieMaxAge())
 	}
 	return nil
 }
 
-func (s *Session) userID() uint64 {
-	id, ok := AsInt(s.data[keyUserID])
+// commitBatch writes a batch of one session's pending writes in one go:
+// their data changes re-applied, in the order their requests made them, to
+// the row as it is now under its lock; or, for touches alone, the
+// last-seen time (and the expiry, if one of them slides it).
+func (m *Sessions) commitBatch(ctx context.Context, key string, batch []*sessionWrite) error {
+	expires := time.Now().Add(m.policy().CookieAge)
+	var changes []Change
+	slide := false
+	for _, w := range batch {
+		changes = append(changes, w.changes...)
+		slide = slide || w.slide
+	}
+	if len(changes) == 0 {
+		return m.store.TouchSession(ctx, key, touchEvery, expires, slide)
+	}
+	return m.store.UpdateSession(ctx, key, func(old []byte) (models.SessionUpdate, bool, error) {
+		return m.reapply(key, old, changes)
+	}, expires)
+}
+
+// reapply runs changes on the data as stored now.
+func (m *Sessions) reapply(key string, old []byte, changes []Change) (models.SessionUpdate, bool, error) {
+	data, err := DecodeData(old)
+	if err != nil {
+		m.log.Warn("corrupt session data replaced on save", "session", KeyHash(key), "err", err.Error())
+		data = Data{}
+	}
+	changed := false
+	for _, change := range changes {
+		changed = change(data) || changed
+	}
+	if !changed {
+		return models.SessionUpdate{}, false, nil
+	}
+	raw, err := EncodeData(data)
+	return models.SessionUpdate{Data: raw, UserID: userIDOf(data)}, true, err
+}
+
+// userIDOf returns the logged-in user recorded in session data, or 0.
+func userIDOf(d Data) uint64 {
+	id, ok := AsInt(d[keyUserID])
 	if !ok || id < 0 {
 		return 0
 	}
@@ -486,9 +551,9 @@ func DecodeData(raw []byte) (data Data, err error) {
 	return Data(m), nil
 }
 
-// encode gob-encodes session data as Fiber's session middleware does, so
-// that it loads what Rango writes.
-func encode(d Data) ([]byte, error) {
+// EncodeData gob-encodes session data as Fiber's session middleware
+// does, so that it loads what Rango writes.
+func EncodeData(d Data) ([]byte, error) {
 	var buf bytes.Buffer
 	m := map[string]any(d)
 	if err := gob.NewEncoder(&buf).Encode(&m); err != nil {

@@ -61,10 +61,10 @@ func BenchmarkSessionLoad(b *testing.B) {
 	if err := store.InsertSession(ctx, key, typicalSession(b), time.Now().Add(time.Hour), models.SessionMeta{}); err != nil {
 		b.Fatal(err)
 	}
-	storage := web.SessionStorage{BoundedStorage: web.BoundedStorage{Timeout: time.Second}, Store: store, Lifetimes: func() web.Lifetimes { return web.Lifetimes{} }}
+	storage := web.SessionStorage{Store: store}
 	b.ReportAllocs()
 	for b.Loop() {
-		raw, err := storage.Get(key)
+		raw, err := storage.GetWithContext(ctx, key)
 		if err != nil || raw == nil {
 			b.Fatal("load failed", err)
 		}
@@ -83,21 +83,21 @@ func BenchmarkSessionSave(b *testing.B) {
 	if err := store.InsertSession(ctx, key, typicalSession(b), time.Now().Add(time.Hour), models.SessionMeta{}); err != nil {
 		b.Fatal(err)
 	}
-	apply := func(old []byte) ([]byte, bool, error) {
+	apply := func(old []byte) (models.SessionUpdate, bool, error) {
 		data, err := web.DecodeData(old)
 		if err != nil {
-			return nil, false, err
+			return models.SessionUpdate{}, false, err
 		}
 		n, _ := web.AsInt(data["visits"])
 		data["visits"] = n + 1
 		var buf bytes.Buffer
 		m := map[string]any(data)
 		err = gob.NewEncoder(&buf).Encode(&m)
-		return buf.Bytes(), true, err
+		return models.SessionUpdate{Data: buf.Bytes(), UserID: 7}, true, err
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := store.UpdateSession(ctx, key, apply, time.Now().Add(time.Hour), 7); err != nil {
+		if err := store.UpdateSession(ctx, key, apply, time.Now().Add(time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,26 +55,20 @@ func (b BoundedStorage) Reset() error { return b.Storage.Reset() }
 // closes; gofiber/storage/mysql's Close would close that pool.
 func (b BoundedStorage) Close() error { return nil }
 
-// Lifetimes are the server-side limits on a session's life besides its
-// expiry (OWASP ASVS 3.3.2); zero turns a limit off.
-type Lifetimes struct {
-	// Idle ends a session that has not been used for this long. Activity
-	// is recorded at most once a minute, so it is precise to a minute.
-	Idle time.Duration
-	// Absolute ends a session this long after it was created, however
-	// active it is.
-	Absolute time.Duration
-}
-
 // SessionStorage is the storage Fiber's session middleware reads through:
-// gofiber/storage/mysql (bounded in time) for writes and deletes, and a
-// read of our own that also fetches the session's timestamps and enforces
-// the idle and absolute limits, so that a session past either loads as no
-// session at all.
+// a read of our own that also fetches the session's timestamps and
+// enforces the limits (models.SessionLimits), so that a session past its
+// expiry or a limit loads as no session at all and is deleted then, and
+// gofiber/storage/mysql for deletes. Every
+// call takes the request's context: a read waits (for a pooled connection
+// included) only as long as the request may, never a deadline of its own.
 type SessionStorage struct {
-	BoundedStorage
-	Store     *models.Store
-	Lifetimes func() Lifetimes
+	// Storage is gofiber/storage/mysql on the sessions table.
+	Storage contextStorage
+	// Store reads sessions with their timestamps.
+	Store *models.Store
+	// Limits returns the limits in force (nil: none but the expiry).
+	Limits func() models.SessionLimits
 }
 
 // StorageError is a failure of the session storage (the database), as
@@ -87,13 +82,11 @@ func (e *StorageError) Error() string { return "web: session storage: " + e.Err.
 // Unwrap returns the database's error.
 func (e *StorageError) Unwrap() error { return e.Err }
 
-// Get returns a live session's data, or nil.
-func (s SessionStorage) Get(key string) ([]byte, error) {
+// GetWithContext returns a live session's data, or nil.
+func (s SessionStorage) GetWithContext(ctx context.Context, key string) ([]byte, error) {
 	if key == "" {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	defer cancel()
 	row, found, err := s.Store.LoadSession(ctx, key)
 	if err != nil {
 		return nil, &StorageError{err}
@@ -101,23 +94,44 @@ func (s SessionStorage) Get(key string) ([]byte, error) {
 	if !found {
 		return nil, nil
 	}
-	now := time.Now()
-	if !s.live(row, now) {
+	if s.limits().Ended(row.Expiry, row.CreatedAt, row.LastSeen, time.Now()) {
+		// Deleted now, so that lowering a limit back does not revive it.
+		if err := s.Storage.DeleteWithContext(ctx, key); err != nil {
+			return nil, &StorageError{err}
+		}
 		return nil, nil
 	}
 	return row.Data, nil
 }
 
-func (s SessionStorage) live(row models.StoredSession, now time.Time) bool {
-	if row.Expiry != 0 && row.Expiry <= now.Unix() {
-		return false
-	}
-	lt := s.Lifetimes()
-	if lt.Idle > 0 && row.LastSeen > 0 && now.Sub(time.Unix(row.LastSeen, 0)) > lt.Idle {
-		return false
-	}
-	if lt.Absolute > 0 && row.CreatedAt > 0 && now.Sub(time.Unix(row.CreatedAt, 0)) > lt.Absolute {
-		return false
-	}
-	return true
+// DeleteWithContext deletes a session.
+func (s SessionStorage) DeleteWithContext(ctx context.Context, key string) error {
+	return s.Storage.DeleteWithContext(ctx, key)
 }
+
+func (s SessionStorage) limits() models.SessionLimits {
+	if s.Limits == nil {
+		return models.SessionLimits{}
+	}
+	return s.Limits()
+}
+
+// requestStorage is the fiber.Storage one request's session load reads
+// through: SessionStorage bound to the request's context. Fiber's session
+// middleware calls only Get on it.
+type requestStorage struct {
+	ctx     context.Context
+	storage SessionBackend
+}
+
+func (r requestStorage) Get(key string) ([]byte, error) { return r.storage.GetWithContext(r.ctx, key) }
+
+func (r requestStorage) Set(string, []byte, time.Duration) error {
+	return errors.New("web: sessions are written by Sessions, not through Fiber")
+}
+
+func (r requestStorage) Delete(key string) error { return r.storage.DeleteWithContext(r.ctx, key) }
+
+func (r requestStorage) Reset() error { return errors.New("web: sessions are not reset through Fiber") }
+
+func (r requestStorage) Close() error { return nil }

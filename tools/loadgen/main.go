@@ -5,12 +5,15 @@
 // counter) and the server's memory. It never fails on speed: it reports.
 //
 //	go run ./tools/loadgen -browsers 64 -duration 20s -mix returning
+//	go run ./tools/loadgen -mix returning -accept-encoding ''   # no compression
 //	go run ./tools/loadgen -mix mixed
 //	go run ./tools/loadgen -fill 1000000     # then time the admin pages
 //	go run ./tools/loadgen -cleanup 500000   # clearsessions under load
 package main
 
 import (
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"database/sql"
 	"flag"
@@ -34,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	_ "github.com/go-sql-driver/mysql" // the MySQL driver for database/sql
 )
 
@@ -45,7 +49,12 @@ type options struct {
 	fill     int
 	cleanup  int
 	keep     bool
+	// acceptEncoding is sent with every request, as a browser does.
+	acceptEncoding string
 }
+
+// chromiumEncodings is the Accept-Encoding header Chromium sends.
+const chromiumEncodings = "gzip, deflate, br, zstd"
 
 func main() {
 	var o options
@@ -56,6 +65,7 @@ func main() {
 	flag.IntVar(&o.fill, "fill", 0, "fill the sessions table with this many rows first, then time the admin pages")
 	flag.IntVar(&o.cleanup, "cleanup", 0, "add this many expired sessions, then run -clearsessions during the load and report both")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark database afterwards")
+	flag.StringVar(&o.acceptEncoding, "accept-encoding", chromiumEncodings, "Accept-Encoding of every request ('' asks for no compression)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		log.Fatal(err)
@@ -90,7 +100,7 @@ func run(o options) error {
 		return err
 	}
 	defer srv.stop()
-	fmt.Printf("server %s, database %s, %d browsers, mix %s, %s\n", srv.base, dbName, o.browsers, o.mix, o.duration)
+	fmt.Printf("server %s, database %s, %d browsers, mix %s, %s, Accept-Encoding %q\n", srv.base, dbName, o.browsers, o.mix, o.duration, o.acceptEncoding)
 
 	db, err := sql.Open("mysql", dsn+"?interpolateParams=true&parseTime=true")
 	if err != nil {
@@ -198,6 +208,7 @@ type result struct {
 	elapsed          time.Duration
 	latencies        []time.Duration
 	trips            int64
+	bytes            int64 // response bodies as sent (compressed or not)
 }
 
 func (r result) percentile(p float64) time.Duration {
@@ -215,16 +226,18 @@ func (r result) print(s *server) {
 	fmt.Printf("latency p50 %s  p95 %s  p99 %s\n", r.percentile(0.50).Round(10*time.Microsecond),
 		r.percentile(0.95).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond))
 	fmt.Printf("database round trips per request %.2f (MariaDB Questions)\n", float64(r.trips)/float64(max(r.requests, 1)))
+	fmt.Printf("response body bytes per request %.0f\n", float64(r.bytes)/float64(max(r.requests, 1)))
 	fmt.Printf("server memory: RSS %.0f MiB, peak %.0f MiB\n", rss, peak)
 }
 
 // load runs the browsers for d and measures.
 func load(o options, s *server, admin *sql.DB, d time.Duration) result {
-	transport := &http.Transport{MaxIdleConns: o.browsers * 2, MaxIdleConnsPerHost: o.browsers * 2, IdleConnTimeout: time.Minute}
 	browsers := make([]*browser, o.browsers)
 	for i := range browsers {
-		browsers[i] = newBrowser(s.base, transport, role(o.mix, i), i)
+		browsers[i] = newBrowser(s.base, browserTransport(i), role(o.mix, i), i)
+		browsers[i].acceptEncoding = o.acceptEncoding
 		browsers[i].warmUp()
+		browsers[i].bytes = 0
 	}
 	var requests, errors atomic.Int64
 	var mu sync.Mutex
@@ -254,9 +267,46 @@ func load(o options, s *server, admin *sql.DB, d time.Duration) result {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	var bytes int64
+	for _, b := range browsers {
+		bytes += b.bytes
+	}
 	trips := questions(admin) - q0 - 1
 	slices.Sort(latencies)
-	return result{requests: requests.Load(), errors: errors.Load(), elapsed: elapsed, latencies: latencies, trips: trips}
+	return result{requests: requests.Load(), errors: errors.Load(), elapsed: elapsed, latencies: latencies, trips: trips, bytes: bytes}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// readBody reads a response's body, decompressed.
+func readBody(body io.Reader, encoding string) ([]byte, error) {
+	switch encoding {
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, err
+		}
+		body = zr
+	case "deflate":
+		zr, err := zlib.NewReader(body)
+		if err != nil {
+			return nil, err
+		}
+		body = zr
+	case "br":
+		body = brotli.NewReader(body)
+	}
+	return io.ReadAll(body)
 }
 
 // role picks what browser i does in a mix.
@@ -283,6 +333,24 @@ type browser struct {
 	csrf   string
 	n      int
 	id     int
+	// acceptEncoding goes with every request; bytes counts the bodies
+	// as sent.
+	acceptEncoding string
+	bytes          int64
+}
+
+// browserTransport gives browser i connections of its own from its own
+// loopback address (127.0.0.2 to 127.0.0.254, then again), as browsers on
+// different machines have: Rango bounds the requests in progress per
+// client address, and one address for every simulated browser would
+// measure that bound instead of the site.
+func browserTransport(i int) *http.Transport {
+	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%253))}
+	dialer := &net.Dialer{LocalAddr: local, Timeout: 10 * time.Second}
+	// The transport neither asks for compression nor undoes it: the
+	// browsers send their own Accept-Encoding, and read what comes.
+	return &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute,
+		DisableCompression: true}
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -363,17 +431,22 @@ func (b *browser) post(path string, form url.Values) bool {
 }
 
 func (b *browser) do(req *http.Request) bool {
+	if b.acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", b.acceptEncoding)
+	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return false
 	}
 	defer resp.Body.Close()
+	counted := &countingReader{r: resp.Body}
+	defer func() { b.bytes += counted.n }()
 	if b.csrf != "" || b.role == "returning" || b.role == "first" || b.role == "htmx" {
 		// Browsers that post nothing, or have their token, skip the parse.
-		_, err = io.Copy(io.Discard, resp.Body)
+		_, err = io.Copy(io.Discard, counted)
 		return err == nil && resp.StatusCode < 400
 	}
-	body, err := io.ReadAll(resp.Body)
+	body, err := readBody(counted, resp.Header.Get("Content-Encoding"))
 	if err != nil {
 		return false
 	}

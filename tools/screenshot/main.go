@@ -111,11 +111,7 @@ func run(args []string) error {
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	defer cancelTab()
 
-	viewport := []chromedp.EmulateViewportOption{}
-	if o.mobile {
-		viewport = append(viewport, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(o.width), int64(o.height), viewport...)); err != nil {
+	if err := chromedp.Do(ctx, viewport(o, o.height)); err != nil {
 		return fmt.Errorf("start Chromium: %w", err)
 	}
 
@@ -170,7 +166,7 @@ func shoot(parent context.Context, o options, path, file string) error {
 	); err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
-	shot := fullPage()
+	shot := fullPage(o)
 	if o.viewport {
 		shot = chromedp.CaptureScreenshot()
 	}
@@ -181,9 +177,20 @@ func shoot(parent context.Context, o options, path, file string) error {
 	return os.WriteFile(file, png, 0o644)
 }
 
+// viewport sets the window to the width of the options and height.
+func viewport(o options, height int) chromedp.Action[chromedp.Void] {
+	var opts []chromedp.EmulateViewportOption
+	if o.mobile {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	return chromedp.EmulateViewport(int64(o.width), int64(height), opts...)
+}
+
 // fullPage captures the whole scrollable page as PNG, as tall as its
-// content, by clipping to the content size (Puppeteer's fullPage).
-func fullPage() chromedp.Action[[]byte] {
+// content (Puppeteer's fullPage). For the shot the window is as tall as
+// the page, so that what sticks to the bottom of the window (the cookie
+// banner) shows where it ends up, below the footer, not across the middle.
+func fullPage(o options) chromedp.Action[[]byte] {
 	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 		m, err := cdp.Call(ctx, t, page.GetLayoutMetrics, cdp.Empty{})
 		if err != nil {
@@ -194,6 +201,10 @@ func fullPage() chromedp.Action[[]byte] {
 		}
 		w := math.Max(m.CSSContentSize.Width, float64(m.CSSLayoutViewport.ClientWidth))
 		h := math.Max(m.CSSContentSize.Height, float64(m.CSSLayoutViewport.ClientHeight))
+		if _, err := viewport(o, int(math.Ceil(h)))(ctx, t); err != nil {
+			return nil, err
+		}
+		defer func() { _, _ = viewport(o, o.height)(ctx, t) }()
 		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
 			Format:                page.CaptureScreenshotFormatPng,
 			Clip:                  &page.Viewport{Width: math.Ceil(w), Height: math.Ceil(h), Scale: 1},

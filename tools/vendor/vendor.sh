@@ -3,6 +3,12 @@
 # `npm ci` and copies the files Rango serves into public/vendor/. The copied
 # files are committed, so building the Go binary never needs npm.
 #
+# Bootstrap's CSS goes through PurgeCSS first, which keeps only the rules
+# whose classes, ids and elements appear in the templates, the scripts or
+# the Go code that writes HTML: run this again after using a Bootstrap class
+# that no template used before (views.TestEveryClassIsStyled fails until
+# then).
+#
 # Usage: tools/vendor/vendor.sh   (from any directory)
 set -euo pipefail
 
@@ -15,8 +21,16 @@ npm ci --no-audit --no-fund
 
 mkdir -p "$dest"
 nm="$here/node_modules"
-# bootstrap.min.css keeps its /*! ... */ license header.
-cp "$nm/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap.min.css"
+# bootstrap.min.css keeps its /*! ... */ license header. The content globs
+# cover every template (the admin's included) and script; htmx adds only
+# its own htmx-* classes, which rango.css styles.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+(cd "$root" && "$nm/.bin/purgecss" \
+	--css "$nm/bootstrap/dist/css/bootstrap.min.css" \
+	--content 'views/**/*.html' 'public/js/**/*.js' 'app/**/*.go' 'admin/**/*.go' 'web/**/*.go' \
+	--output "$tmp/")
+cp "$tmp/bootstrap.min.css" "$dest/bootstrap.min.css"
 cp "$nm/bootstrap/LICENSE" "$dest/LICENSE.bootstrap"
 cp "$nm/htmx.org/dist/htmx.min.js" "$dest/htmx.min.js"
 cp "$nm/htmx.org/LICENSE" "$dest/LICENSE.htmx"

@@ -1,0 +1,128 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"rango/internal/testsite"
+)
+
+// likeAll has each client like (or unlike) the category at once, as htmx
+// does, and returns the counts the answers show.
+func likeAll(t *testing.T, clients []*testsite.Client, slug string, like bool) []int {
+	t.Helper()
+	action := "unlike"
+	if like {
+		action = "like"
+	}
+	var mu sync.Mutex
+	var shown []int
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			r := c.Do(http.MethodPost, "/category/"+slug+"/"+action, nil,
+				http.Header{"HX-Request": {"true"}, "X-CSRF-Token": {c.CSRF}})
+			if r.StatusCode != http.StatusOK {
+				t.Errorf("%s: %d\n%.300s", action, r.StatusCode, r.Body)
+				return
+			}
+			n, err := strconv.Atoi(likeCount(t, r.Body))
+			if err != nil {
+				t.Errorf("%s: the answer shows no count: %v", action, err)
+				return
+			}
+			mu.Lock()
+			shown = append(shown, n)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(shown)
+	return shown
+}
+
+// likeState reads a category's like count and its number of like rows.
+func likeState(t *testing.T, site *testsite.Site, slug string) (count, rows int64) {
+	t.Helper()
+	err := site.Store.DB().Raw(`SELECT c.likes, (SELECT COUNT(*) FROM likes l WHERE l.category_id = c.id)
+		FROM categories c WHERE c.slug = ?`, slug).Row().Scan(&count, &rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return count, rows
+}
+
+// wantRange fails unless shown is exactly from, from+1, …, to: every
+// answer showed the count its own like committed.
+func wantRange(t *testing.T, what string, shown []int, from, to int) {
+	t.Helper()
+	for i, n := range shown {
+		if n != from+i || len(shown) != to-from+1 {
+			t.Errorf("%s: the answers showed %v, want each of %d…%d once (the committed counts)", what, shown, from, to)
+			return
+		}
+	}
+}
+
+// TestConcurrentLikesCountExactly: 200 users liking one category at once
+// give a count of exactly 200, each answer showing the count its like
+// committed; 100 of them unliking at once give 100; one user's 20
+// concurrent like and unlike clicks leave the count equal to the rows.
+func TestConcurrentLikesCountExactly(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	cat, err := site.Store.CreateCategory(t.Context(), "Crowded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // the other tests of the package share the database and its top lists
+		site.Store.DB().Exec("DELETE FROM likes WHERE category_id = ?", cat.ID)
+		site.Store.DB().Exec("DELETE FROM categories WHERE id = ?", cat.ID)
+	})
+	users := make([]*testsite.Client, 200)
+	for i := range users {
+		users[i] = site.SignedInClient(t, fmt.Sprintf("liker%03d", i))
+	}
+
+	wantRange(t, "200 likes at once", likeAll(t, users, "crowded", true), 1, 200)
+	if count, rows := likeState(t, site, "crowded"); count != 200 || rows != 200 {
+		t.Errorf("after 200 likes at once: count %d, %d like rows; want 200 and 200", count, rows)
+	}
+
+	wantRange(t, "100 unlikes at once", likeAll(t, users[:100], "crowded", false), 100, 199)
+	if count, rows := likeState(t, site, "crowded"); count != 100 || rows != 100 {
+		t.Errorf("after 100 unlikes at once: count %d, %d like rows; want 100 and 100", count, rows)
+	}
+
+	clicker, token := users[150], users[150].CSRF // likes it already
+	var wg sync.WaitGroup
+	for i := range 20 {
+		action := "like" // 13 likes and 7 unlikes, interleaved
+		if i%3 == 0 {
+			action = "unlike"
+		}
+		wg.Go(func() { // one browser's clicks: its http.Client is safe to share, the test Client is not
+			req, _ := http.NewRequest(http.MethodPost, clicker.Base+"/category/crowded/"+action, nil)
+			req.Header.Set("HX-Request", "true")
+			req.Header.Set("X-CSRF-Token", token)
+			resp, err := clicker.HTTP.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s: %d", action, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	count, rows := likeState(t, site, "crowded")
+	t.Logf("after the clicks: count %d, rows %d", count, rows)
+	if count != rows || (rows != 99 && rows != 100) {
+		t.Errorf("after one user's 20 concurrent clicks: count %d, %d like rows; want them equal, 99 or 100", count, rows)
+	}
+}
