@@ -214,6 +214,18 @@ func TestSettingsImpactPreview(t *testing.T) {
 	form.Del("impact_confirmed")
 	form.Set("session_idle_timeout", "2")
 	wantStatus(t, staff.Post("/admin/settings", form), http.StatusSeeOther)
+
+	// A shorter cookie age ends the sessions idle for longer, so it asks.
+	now = time.Now().Unix()
+	for i := 0; i < 2; i++ {
+		site.Store.DB().Exec("INSERT INTO sessions (k, v, e, ip, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+			web.NewSessionKey(), []byte{0}, now+86400, "10.9.9.9", now-5400, now-5400)
+	}
+	form = url.Values{"session_cookie_age": {"1h"}, "visit_interval": {"1d"}, "session_idle_timeout": {"0"}, "session_absolute_lifetime": {"0"}}
+	d = doc(t, staff.Post("/admin/settings", form))
+	if got := d.Find("[data-testid=impact-idle]").Text(); !strings.HasPrefix(got, "This cookie age would end ") || !strings.HasSuffix(got, "sessions now: not used for 1 hour.") {
+		t.Errorf("cookie age impact: %q", got)
+	}
 }
 
 func TestSettingsApplyLiveAcrossInstances(t *testing.T) {
