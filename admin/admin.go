@@ -1,8 +1,10 @@
 // Package admin is Rango's admin panel for operators, in a shell of its
 // own: a live dashboard of sessions, the session list with search,
 // filters, sorting, keyset paging and bulk actions, a session's decoded
-// data, the audit trail, and the runtime settings (cookie age and the
-// like) changed live. main mounts it under /admin behind web.RequireStaff.
+// data, the categories, pages and users (whose sessions end when their
+// account changes), the audit trail, and the runtime settings (cookie age
+// and the like) changed live. main mounts it under /admin behind
+// web.RequireStaff.
 package admin
 
 import (
@@ -47,6 +49,25 @@ func (h *Handler) Register(r fiber.Router) {
 	r.Post("/sessions/delete-all", h.deleteAll)
 	r.Get("/sessions/:hash", h.showSession)
 	r.Post("/sessions/:hash/delete", h.deleteSession)
+	r.Get("/categories", h.listCategories)
+	r.Post("/categories", h.addCategory)
+	r.Post("/categories/delete", h.deleteCategories)
+	r.Get("/categories/:id", h.showCategory)
+	r.Post("/categories/:id", h.renameCategory)
+	r.Post("/categories/:id/reset", h.resetCategory)
+	r.Post("/categories/:id/delete", h.deleteCategory)
+	r.Get("/pages", h.listPages)
+	r.Post("/pages/delete", h.deletePages)
+	r.Get("/pages/:id", h.showPage)
+	r.Post("/pages/:id", h.updatePage)
+	r.Post("/pages/:id/reset-views", h.resetPageViews)
+	r.Post("/pages/:id/delete", h.deletePage)
+	r.Get("/users", h.listUsers)
+	r.Get("/users/:id", h.showUser)
+	r.Post("/users/:id/staff", h.setStaff)
+	r.Post("/users/:id/active", h.setActive)
+	r.Post("/users/:id/password", h.setPassword)
+	r.Post("/users/:id/delete", h.deleteUser)
 	r.Post("/users/:id/logout-everywhere", h.logoutEverywhere)
 	r.Get("/audit", h.audit)
 	r.Get("/settings", h.settingsForm)

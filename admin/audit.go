@@ -18,7 +18,8 @@ type auditType struct{ Value, Label string }
 
 // auditTypes are the kinds of targets the audit page filters by.
 var auditTypes = []auditType{
-	{"", "Everything"}, {models.TargetSessions, "Sessions"}, {models.TargetUser, "Users"}, {models.TargetSettings, "Settings"},
+	{"", "Everything"}, {models.TargetSessions, "Sessions"}, {models.TargetUser, "Users"}, {models.TargetCategory, "Categories"},
+	{models.TargetPage, "Pages"}, {models.TargetSettings, "Settings"},
 }
 
 // auditPage is the data of admin/audit.

@@ -75,12 +75,17 @@ type dashboardPage struct {
 	page
 	Counts   statsView
 	Settings settingsView
+	Content  models.ContentTotals
 }
 
 // dashboard answers at once with the latest counts; old counts are redone
 // in the background.
 func (h *Handler) dashboard(c *fiber.Ctx) error {
 	data := dashboardPage{page: h.page(c, "dashboard", "Dashboard"), Counts: h.statsView(), Settings: viewOf(h.settings.Current())}
+	var err error
+	if data.Content, err = h.store.ContentTotals(c.UserContext()); err != nil {
+		return err
+	}
 	return web.Render(c, fiber.StatusOK, "admin/dashboard", data)
 }
 

@@ -24,6 +24,9 @@ type navItem struct {
 var sections = []navItem{
 	{Section: "dashboard", Label: "Dashboard", Href: "/admin/"},
 	{Section: "sessions", Label: "Sessions", Href: "/admin/sessions"},
+	{Section: "categories", Label: "Categories", Href: "/admin/categories"},
+	{Section: "pages", Label: "Pages", Href: "/admin/pages"},
+	{Section: "users", Label: "Users", Href: "/admin/users"},
 	{Section: "settings", Label: "Settings", Href: "/admin/settings"},
 	{Section: "audit", Label: "Audit", Href: "/admin/audit"},
 }

@@ -66,11 +66,15 @@ func (a *App) login(c *fiber.Ctx) error {
 		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
 	}
 	user, err := a.store.Authenticate(c.UserContext(), username, password)
-	if errors.Is(err, models.ErrInvalidCredentials) {
+	a.recordLogin(c, username, err)
+	switch {
+	case errors.Is(err, models.ErrInvalidCredentials):
 		data.Problem = "The user name or the password is not right."
 		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
-	}
-	if err != nil {
+	case errors.Is(err, models.ErrAccountDisabled):
+		data.Problem = "This account is disabled."
+		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
+	case err != nil:
 		return err
 	}
 	if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username, IsStaff: user.IsStaff}); err != nil {
@@ -78,6 +82,18 @@ func (a *App) login(c *fiber.Ctx) error {
 	}
 	web.SetFlash(c, "logged_in")
 	return web.Redirect(c, data.Next)
+}
+
+// recordLogin keeps a login attempt on an account for the admin's user
+// page (the sweeper keeps the newest models.KeptLogins); a failure to
+// record is logged, not shown.
+func (a *App) recordLogin(c *fiber.Ctx, username string, authErr error) {
+	if authErr != nil && !errors.Is(authErr, models.ErrInvalidCredentials) && !errors.Is(authErr, models.ErrAccountDisabled) {
+		return // the database failed, not the visitor
+	}
+	if err := a.store.RecordLogin(c.UserContext(), username, web.ClientIP(c), c.Get(fiber.HeaderUserAgent), authErr == nil); err != nil {
+		a.log.Warn("recording a login failed", "err", err.Error())
+	}
 }
 
 // logout deletes the session and expires its cookie.

@@ -20,7 +20,7 @@ const sessionsTable = "CREATE TABLE IF NOT EXISTS sessions (" +
 // Migrate creates or updates every table Rango uses.
 func (s *Store) Migrate(ctx context.Context) error {
 	db := s.db.WithContext(ctx).Set("gorm:table_options", "ENGINE=InnoDB")
-	if err := db.AutoMigrate(&User{}, &Category{}, &Page{}, &Like{}, &Setting{}, &AuditEntry{}); err != nil {
+	if err := db.AutoMigrate(&User{}, &Category{}, &Page{}, &Like{}, &Setting{}, &AuditEntry{}, &LoginRecord{}, &CategorySlug{}); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
 	if err := s.dropLikeCategoryKey(ctx); err != nil {

@@ -21,7 +21,8 @@ const storageGCOff = 365 * 24 * time.Hour
 const sweepBatch = 1000
 
 // sweep deletes ended sessions (expired, or past the limits the live
-// settings set) every interval, with jitter so that several instances do
+// settings set) and the login records past each user's newest KeptLogins
+// every interval, with jitter so that several instances do
 // not sweep in step, until ctx ends.
 func sweep(ctx context.Context, store *models.Store, live *settings.Live, interval time.Duration, log *slog.Logger) {
 	for {
@@ -38,5 +39,17 @@ func sweep(ctx context.Context, store *models.Store, live *settings.Live, interv
 		case n > 0:
 			log.Info("swept expired sessions", "deleted", n)
 		}
+		trimLogins(ctx, store, log)
+	}
+}
+
+// trimLogins keeps the newest models.KeptLogins login records per user.
+func trimLogins(ctx context.Context, store *models.Store, log *slog.Logger) {
+	n, err := store.TrimLoginRecords(ctx, models.KeptLogins, sweepBatch)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("trimming login records failed", "deleted", n, "err", err.Error())
+	case n > 0:
+		log.Info("trimmed login records", "deleted", n)
 	}
 }
