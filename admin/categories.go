@@ -21,7 +21,7 @@ type categoryListPage struct {
 	page
 	Search, Sort string
 	Rows         []models.CategoryRow
-	Nav pager
+	Nav          pager
 	// Name and Errors are the add form's.
 	Name   string
 	Errors web.FieldErrors

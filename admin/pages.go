@@ -23,7 +23,7 @@ type pageListPage struct {
 	CategoryID   uint64
 	Categories   []models.Category
 	Rows         []models.PageRow
-	Nav pager
+	Nav          pager
 }
 
 // pageSorts are the list's orders.

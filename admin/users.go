@@ -22,7 +22,7 @@ type userListPage struct {
 	Search          string
 	Staff, Inactive bool
 	Rows            []models.UserRow
-	Nav pager
+	Nav             pager
 }
 
 func (h *Handler) listUsers(c *fiber.Ctx) error {
