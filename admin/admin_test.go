@@ -55,14 +55,28 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := site.Store.DB().Raw("SELECT kh FROM sessions LIMIT 1").Row().Scan(&hash); err != nil {
 		t.Fatal(err)
 	}
+	cat := newCategory(t, site, "Matrix Category", 1)
+	var pageID uint64
+	site.Store.DB().Raw("SELECT id FROM pages WHERE category_id = ?", cat.ID).Row().Scan(&pageID)
+	member, _ := site.Store.UserByName(context.Background(), "matrixuser")
+	ids := strings.NewReplacer("/categories/1", fmt.Sprintf("/categories/%d", cat.ID), "/pages/1", fmt.Sprintf("/pages/%d", pageID),
+		"/users/1", fmt.Sprintf("/users/%d", member.ID))
 	routes := []struct{ method, path string }{
 		{"GET", "/admin/"}, {"GET", "/admin/stats"}, {"GET", "/admin/sessions"}, {"GET", "/admin/sessions?status=active&sort=size"},
 		{"GET", "/admin/sessions/" + hash}, {"GET", "/admin/audit"}, {"GET", "/admin/audit?type=sessions"},
 		{"GET", "/admin/settings"}, {"POST", "/admin/settings"}, {"POST", "/admin/sessions/end"},
 		{"POST", "/admin/sessions/delete-expired"}, {"POST", "/admin/sessions/delete-all"},
 		{"POST", "/admin/sessions/" + hash + "/delete"}, {"POST", "/admin/users/1/logout-everywhere"},
+		{"GET", "/admin/categories"}, {"GET", "/admin/categories/1"}, {"GET", "/admin/pages"}, {"GET", "/admin/pages/1"},
+		{"GET", "/admin/users"}, {"GET", "/admin/users/1"},
+		{"POST", "/admin/categories"}, {"POST", "/admin/categories/delete"}, {"POST", "/admin/categories/1"},
+		{"POST", "/admin/categories/1/reset"}, {"POST", "/admin/categories/1/delete"}, {"POST", "/admin/pages/delete"},
+		{"POST", "/admin/pages/1"}, {"POST", "/admin/pages/1/reset-views"}, {"POST", "/admin/pages/1/delete"},
+		{"POST", "/admin/users/1/staff"}, {"POST", "/admin/users/1/active"}, {"POST", "/admin/users/1/password"},
+		{"POST", "/admin/users/1/delete"},
 	}
 	for _, rt := range routes {
+		rt.path = ids.Replace(rt.path)
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 			do := func(c *testsite.Client) *testsite.Response {
 				c.Get("/")
@@ -394,7 +408,10 @@ func TestAdminFormsNeedCSRF(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	staff := staffClient(t, site, "csrfboss")
 	staff.Get("/admin/")
-	for _, path := range []string{"/admin/settings", "/admin/sessions/end", "/admin/sessions/delete-expired",
+	for _, path := range []string{"/admin/categories", "/admin/categories/delete", "/admin/categories/1", "/admin/categories/1/reset",
+		"/admin/categories/1/delete", "/admin/pages/delete", "/admin/pages/1", "/admin/pages/1/reset-views", "/admin/pages/1/delete",
+		"/admin/users/1/staff", "/admin/users/1/active", "/admin/users/1/password", "/admin/users/1/delete",
+		"/admin/settings", "/admin/sessions/end", "/admin/sessions/delete-expired",
 		"/admin/sessions/delete-all", "/admin/sessions/0123456789abcdef/delete", "/admin/users/1/logout-everywhere"} {
 		r := staff.Do(http.MethodPost, path, url.Values{"confirm": {"clear"}}, nil)
 		wantStatus(t, r, http.StatusForbidden)

@@ -28,7 +28,7 @@ type titled struct {
 // wantTitles names every page's title, for each role. A GET route that is
 // in neither this table nor notPages fails the test, so that a new page
 // gets its title checked.
-func wantTitles(sessionHash, shortKey string) map[string]struct {
+func wantTitles(sessionHash, shortKey string, ids map[string]string) map[string]struct {
 	path string
 	want titled
 } {
@@ -56,6 +56,12 @@ func wantTitles(sessionHash, shortKey string) map[string]struct {
 		"/admin/sessions/:hash": {"/admin/sessions/" + sessionHash, titled{login, forbidden, "Session " + shortKey}},
 		"/admin/audit":          {"/admin/audit", titled{login, forbidden, "Audit trail"}},
 		"/admin/settings":       {"/admin/settings", titled{login, forbidden, "Settings"}},
+		"/admin/categories":     {"/admin/categories", titled{login, forbidden, "Categories"}},
+		"/admin/categories/:id": {"/admin/categories/" + ids["category"], titled{login, forbidden, "Python"}},
+		"/admin/pages":          {"/admin/pages", titled{login, forbidden, "Pages"}},
+		"/admin/pages/:id":      {"/admin/pages/" + ids["page"], titled{login, forbidden, ids["pageTitle"]}},
+		"/admin/users":          {"/admin/users", titled{login, forbidden, "Users"}},
+		"/admin/users/:id":      {"/admin/users/" + ids["user"], titled{login, forbidden, "titled"}},
 	}
 }
 
@@ -104,7 +110,13 @@ func TestEveryPageHasItsTitle(t *testing.T) {
 	staff.Login("titleboss", "long enough")
 	hash := web.KeyHash(staff.Cookie(web.SessionCookie))
 
-	want := wantTitles(hash, web.ShortKey(staff.Cookie(web.SessionCookie)))
+	ids := map[string]string{}
+	var cat, page, firstTitle, member string
+	site.Store.DB().Raw("SELECT id FROM categories WHERE slug = 'python'").Row().Scan(&cat)
+	site.Store.DB().Raw("SELECT id, title FROM pages WHERE category_id = ? ORDER BY id LIMIT 1", cat).Row().Scan(&page, &firstTitle)
+	site.Store.DB().Raw("SELECT id FROM users WHERE username = 'titled'").Row().Scan(&member)
+	ids["category"], ids["page"], ids["pageTitle"], ids["user"] = cat, page, firstTitle, member
+	want := wantTitles(hash, web.ShortKey(staff.Cookie(web.SessionCookie)), ids)
 	for _, route := range site.Server.Fiber.GetRoutes(true) {
 		if route.Method != http.MethodGet {
 			continue
