@@ -372,11 +372,22 @@ func TestAdminPhone(t *testing.T) {
 	needChromium(t)
 	site := testsite.Start(t, db, nil)
 	hashes := insertSessions(t, site, 12, "10.214.3.")
-	b := staffBrowser(t, site, "phone"+unique(), phoneWidth, phoneHeight)
+	if err := site.Store.LoadSampleData(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	python, err := site.Store.CategoryBySlug(context.Background(), "python")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := site.Store.PagesByCategory(context.Background(), python.ID)
+	name := "phone" + unique()
+	b := staffBrowser(t, site, name, phoneWidth, phoneHeight)
+	me, _ := site.Store.UserByName(context.Background(), name)
 	b.open("/admin/")
 	b.do("wait for the counts", chromedp.WaitVisible(chromedp.CSS("[data-testid=chart]")))
 	for _, path := range []string{"/admin/", "/admin/sessions", "/admin/sessions?q=10.214.3.&sort=size", "/admin/sessions/" + hashes[0],
-		"/admin/settings", "/admin/audit"} {
+		"/admin/settings", "/admin/audit", "/admin/categories", fmt.Sprintf("/admin/categories/%d", python.ID), "/admin/pages",
+		fmt.Sprintf("/admin/pages/%d", pages[0].ID), "/admin/users", fmt.Sprintf("/admin/users/%d", me.ID)} {
 		b.open(path)
 		width := eval[int](b, "measure the page", `document.documentElement.scrollWidth`)
 		if width != phoneWidth {
@@ -450,6 +461,34 @@ func TestAdminAccessibility(t *testing.T) {
 			b.axeClean("settings with errors")
 			b.open("/admin/audit")
 			b.axeClean("audit trail")
+			b.open("/admin/categories")
+			b.axeClean("categories")
+			b.do("add a taken category", chromedp.SendKeys(chromedp.ID("name"), "python"))
+			b.click(`form[method=post][action="/admin/categories"] button[type=submit]`)
+			b.do("wait for the error", chromedp.WaitVisible(chromedp.ID("name-error")))
+			b.axeClean("categories with an error")
+			b.click("[data-testid=categories] tbody tr .col-key a")
+			b.do("wait for the category", chromedp.WaitVisible(chromedp.CSS("[data-testid=delete-category]")))
+			b.axeClean("a category")
+			b.open("/admin/pages")
+			b.axeClean("pages")
+			b.click("[data-testid=pages] tbody tr .col-key a")
+			b.do("wait for the page", chromedp.WaitVisible(chromedp.ID("url")))
+			b.axeClean("a page")
+			b.open("/admin/users?q=axe" + s)
+			b.axeClean("users")
+			b.click("[data-testid=users] tbody tr .col-key a")
+			b.do("wait for the user", chromedp.WaitVisible(chromedp.ID("password")))
+			b.do("type a short password", chromedp.SendKeys(chromedp.ID("password"), "short"))
+			b.click(`form[action$="/password"] button[type=submit]`)
+			b.do("wait for the error", chromedp.WaitVisible(chromedp.ID("password-error")))
+			b.axeClean("a user with a password error")
+			b.do("ask to delete a category without JavaScript", chromedp.Evaluate[chromedp.Void](`(() => {
+				const f = document.querySelector("form[action$=delete]");
+				HTMLFormElement.prototype.submit.call(f);
+			})()`))
+			b.do("wait for the confirmation", chromedp.WaitVisible(chromedp.CSS("[data-testid=confirm-action]")))
+			b.axeClean("a confirmation page")
 			b.open("/admin/no-such-page")
 			b.axeClean("admin 404")
 			b.open("/admin/sessions")
@@ -547,4 +586,87 @@ func TestAdminDashboardRefreshes(t *testing.T) {
 		t.Fatalf("the dashboard did not show %s active sessions within 20 s (shows %s)", want, b.text("[data-testid=active]"))
 	}
 	b.expectNoReload("the dashboard's refresh")
+}
+
+// TestAdminContentAndUsers has a member of staff delete a page a user
+// added, rename a category (its old address redirects) and deactivate a
+// user who is logged in in a second browser, which is logged out on its
+// next click.
+func TestAdminContentAndUsers(t *testing.T) {
+	needChromium(t)
+	site := testsite.Start(t, db, nil)
+	s := unique()
+	catName := "Gleam " + s
+	cat, err := site.Store.CreateCategory(context.Background(), catName)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The user, in a browser of their own, adds a page.
+	userName := "content" + s
+	register(t, site, userName)
+	visitor := newBrowser(t, site.URL)
+	visitor.viewport(desktopWidth, desktopHeight)
+	visitor.logIn(userName, "long enough")
+	visitor.open("/category/" + cat.Slug + "/add_page")
+	visitor.do("add a page",
+		chromedp.SendKeys(chromedp.ID("title"), "Spam "+s),
+		chromedp.SendKeys(chromedp.ID("url"), "spam.example.com"),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`), chromedp.NodeVisible))
+	visitor.do("wait for the page to be added", chromedp.WaitVisible(chromedp.CSS(`#flash [data-testid="flash"]`)))
+	if !strings.Contains(visitor.text("main"), "Spam "+s) {
+		t.Fatal("the added page is not listed")
+	}
+
+	b := staffBrowser(t, site, "contentboss"+s, desktopWidth, desktopHeight)
+	dialogs := b.acceptDialogs()
+
+	// The page goes.
+	b.open("/admin/pages?q=" + "Spam+" + s)
+	b.click("[data-testid=pages] tbody tr .col-key a")
+	b.do("wait for the page's form", chromedp.WaitVisible(chromedp.ID("title")))
+	b.click("[data-testid=delete-page]")
+	if msg := <-dialogs; !strings.Contains(msg, "Delete the page Spam "+s+"?") {
+		t.Errorf("the dialog says %q", msg)
+	}
+	b.do("wait for the result", chromedp.WaitVisible(chromedp.CSS("[data-testid=notice]")))
+	if got := b.text("[data-testid=notice] span"); got != "Deleted the page Spam "+s+"." {
+		t.Errorf("the result says %q", got)
+	}
+
+	// The category is renamed; its old address redirects.
+	b.open(fmt.Sprintf("/admin/categories/%d", cat.ID))
+	b.do("rename", chromedp.Evaluate[chromedp.Void](`document.getElementById("name").select()`),
+		chromedp.SendKeys(chromedp.ID("name"), "Gleam Lang "+s))
+	b.click(`form[action$="/admin/categories/` + fmt.Sprint(cat.ID) + `"] button[type=submit]`)
+	b.do("wait for the rename", chromedp.WaitVisible(chromedp.CSS("[data-testid=notice]")))
+	if got := b.text("[data-testid=notice] span"); !strings.Contains(got, "now redirects") {
+		t.Errorf("the result says %q", got)
+	}
+	visitor.open("/category/" + cat.Slug)
+	loc := run(visitor, "read the address", chromedp.Location())
+	if want := "/category/gleam-lang-" + strings.ToLower(s); !strings.HasSuffix(loc, want) {
+		t.Errorf("the old address led to %s, want %s", loc, want)
+	}
+	if strings.Contains(visitor.text("main"), "Spam "+s) {
+		t.Error("the deleted page is still listed on the site")
+	}
+
+	// The user is deactivated while logged in; their next click logs them out.
+	member, _ := site.Store.UserByName(context.Background(), userName)
+	b.open(fmt.Sprintf("/admin/users/%d", member.ID))
+	b.click("[data-testid=deactivate]")
+	<-dialogs
+	b.do("wait for the result", chromedp.WaitVisible(chromedp.CSS("[data-testid=notice]")))
+	if got := b.text("[data-testid=notice] span"); !strings.Contains(got, "Deactivated "+userName) {
+		t.Errorf("the result says %q", got)
+	}
+	if got := b.text("[data-testid=badges]"); !strings.Contains(got, "deactivated") {
+		t.Errorf("the user's badges say %q", got)
+	}
+	visitor.do("click About", chromedp.Click(chromedp.CSS(`#nav-menu a[href="/about"]`), chromedp.NodeVisible))
+	visitor.do("wait for the logged-out navigation", chromedp.WaitVisible(chromedp.CSS(loginLink)))
+	if visitor.present(whoami) {
+		t.Fatal("the deactivated user's browser still shows them logged in")
+	}
 }
