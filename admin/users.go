@@ -144,6 +144,7 @@ func (h *Handler) refuse(c *fiber.Ctx, u models.User, status int, problem string
 // When the account is the operator's own, they are logged out too and go
 // to the login page.
 func (h *Handler) accountChanged(c *fiber.Ctx, u models.User, a action, ended int64) error {
+	h.stats.forget() // the sessions that ended: counted again soon
 	a.TargetType, a.Target, a.Rows = models.TargetUser, "user "+u.Username, ended
 	if me, _ := web.UserOf(c); me != nil && me.ID == u.ID {
 		if _, err := h.record(c, a); err != nil {
@@ -285,6 +286,7 @@ func (h *Handler) deleteUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.stats.forget()
 	a := action{Name: "delete user", TargetType: models.TargetUser, Target: "user " + u.Username, Rows: 1,
 		Summary: fmt.Sprintf("Deleted the account %s: %s and %s went; their categories and pages stay.", u.Username,
 			views.CountOf(likes, "like", "likes"), views.CountOf(ended, "session", "sessions"))}

@@ -40,6 +40,18 @@ func (b *browser) click(sel string) {
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// expectFocus waits briefly (the focus moves when htmx has settled) until
+// expr, which describes the focused element, is want.
+func (b *browser) expectFocus(expr, want string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool]("("+expr+") === "+jsString(want), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		b.t.Errorf("the focus is on %q, want %q", eval[string](b, "read the focus", expr), want)
+	}
+}
+
 // settled waits until htmx has no request in flight.
 func (b *browser) settled(what string) {
 	b.t.Helper()
@@ -87,7 +99,7 @@ const (
 	confirmPanel   = "#bulk-confirm [data-testid=bulk-confirm]"
 	confirmText    = "#bulk-confirm [data-testid=confirm-question]"
 	confirmButton  = "#bulk-confirm [data-testid=confirm-end]"
-	activeTestID   = `document.activeElement && document.activeElement.getAttribute("data-testid")`
+	activeTestID   = `((document.activeElement && document.activeElement.getAttribute("data-testid")) || "")`
 	totalSel       = "[data-testid=total]"
 	adminNoticeSel = "#admin-notices [data-testid=notice]"
 )
@@ -122,9 +134,7 @@ func TestAdminSearchAsYouType(t *testing.T) {
 	if loc := run(b, "read the address", chromedp.Location()); !strings.Contains(loc, "q=sayt"+s+"a") {
 		t.Errorf("the address %q does not keep the search", loc)
 	}
-	if id := eval[string](b, "read the focus", `document.activeElement.id`); id != "q" {
-		t.Errorf("the focus moved to %q while typing", id)
-	}
+	b.expectFocus(`document.activeElement.id`, "q")
 
 	b.do("type an IP prefix", chromedp.Evaluate[chromedp.Void](`document.getElementById("q").select()`),
 		chromedp.SendKeys(chromedp.ID("q"), "10.210.7."))
@@ -212,14 +222,10 @@ func TestAdminBulkActions(t *testing.T) {
 	if got := b.text(confirmText); !strings.HasPrefix(got, "End 60 anonymous sessions?") {
 		t.Errorf("the confirmation says %q", got)
 	}
-	if got := eval[string](b, "read the focus", activeTestID); got != "confirm-question" {
-		t.Errorf("the focus is on %q, not the confirmation", got)
-	}
+	b.expectFocus(activeTestID, "confirm-question")
 	b.click("#bulk-confirm [data-cancel-confirm]")
 	b.waitUntil("wait for the confirmation to close", `document.querySelector(`+jsString(confirmPanel)+`) === null`)
-	if id := eval[string](b, "read the focus", `document.activeElement.id`); id != "end-selected" {
-		t.Errorf("after Cancel the focus is on %q", id)
-	}
+	b.expectFocus(`document.activeElement.id`, "end-selected")
 	b.expectNoReload("selecting and cancelling")
 
 	// Users: the confirmation names them and warns about one's own.
@@ -255,9 +261,7 @@ func TestAdminBulkActions(t *testing.T) {
 	if got := b.text("#session-table [data-testid=notice] span"); got != "Ended 3 sessions of 2 users." {
 		t.Errorf("the result message says %q", got)
 	}
-	if got := eval[string](b, "read the focus", activeTestID); got != "notice" {
-		t.Errorf("after ending, the focus is on %q, not the result", got)
-	}
+	b.expectFocus(activeTestID, "notice")
 	if href := eval[string](b, "read the audit link", `document.querySelector("#session-table [data-testid=notice-audit]").getAttribute("href")`); !strings.HasPrefix(href, "/admin/audit?at=") {
 		t.Errorf("the result links to %q", href)
 	}
@@ -295,9 +299,7 @@ func TestAdminEndInPlace(t *testing.T) {
 	if got := b.text(totalSel); got != "2 sessions · showing 1–2" {
 		t.Errorf("after ending a gone session the total says %q", got)
 	}
-	if got := eval[string](b, "read the focus", `document.activeElement.closest("tr")?.id ?? document.activeElement.id`); got != "row-"+hashes[1] {
-		t.Errorf("the focus is on %q, want the next row's End", got)
-	}
+	b.expectFocus(`document.activeElement.closest("tr")?.id ?? document.activeElement.id`, "row-"+hashes[1])
 
 	b.click("#row-" + hashes[1] + " .col-actions button")
 	<-dialogs
@@ -346,9 +348,7 @@ func TestAdminClearAll(t *testing.T) {
 	if got := b.text("#danger-card [data-testid=confirm-error]"); !strings.Contains(got, "Nothing was cleared") {
 		t.Errorf("the card says %q", got)
 	}
-	if id := eval[string](b, "read the focus", `document.activeElement.id`); id != "confirm" {
-		t.Errorf("after the error the focus is on %q", id)
-	}
+	b.expectFocus(`document.activeElement.id`, "confirm")
 	b.expectNoReload("a wrong word")
 
 	var n int64
@@ -515,9 +515,7 @@ func TestAdminImpactPreviewAccessible(t *testing.T) {
 	if got := b.text("[data-testid=impact-idle]"); !strings.Contains(got, "This idle timeout would end") {
 		t.Errorf("the preview says %q", got)
 	}
-	if got := eval[string](b, "read the focus", activeTestID); got != "impact" {
-		t.Errorf("the focus is on %q, not the preview", got)
-	}
+	b.expectFocus(activeTestID, "impact")
 	b.axeClean("settings with an impact preview")
 	for _, w := range []int64{desktopWidth, phoneWidth} {
 		b.viewport(w, desktopHeight)
