@@ -16,7 +16,8 @@ COPY go.mod go.sum ./
 RUN go mod download
 
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/rango .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/rango . \
+	&& CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/clustercheck ./tools/clustercheck
 
 # --- runtime -----------------------------------------------------------------
 # debian:bookworm-slim rather than distroless: docker-compose.yml's
@@ -31,6 +32,8 @@ RUN apt-get update \
 		--home-dir /nonexistent --shell /usr/sbin/nologin rango
 
 COPY --from=build /out/rango /rango
+# The Galera health check HAProxy asks (docker-compose.yml, profile cluster).
+COPY --from=build /out/clustercheck /clustercheck
 
 USER 10001:10001
 ENV RANGO_ADDR=0.0.0.0:8000

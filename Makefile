@@ -1,5 +1,5 @@
 # Conveniences; the README's two commands need no make.
-.PHONY: run test bench bench-plain bench-mixed bench-memory bench-million bench-cleanup bench-go vendor
+.PHONY: run test bench bench-plain bench-mixed bench-memory bench-million bench-cleanup bench-go cluster bench-cluster bench-causal vendor
 
 run:
 	go run .
@@ -29,6 +29,20 @@ bench-cleanup:
 
 bench-go:
 	go test -run '^$$' -bench . -benchtime 2000x ./web/
+
+# Rango on a three-node Galera cluster behind HAProxy (OPERATIONS.md):
+# single- and multi-writer instances side by side, on :8080 and :8081.
+cluster:
+	go run ./tools/cluster -writer both
+
+# With `make cluster` running in another terminal (BENCHMARKS.md).
+bench-cluster:
+	go run ./tools/loadgen -target http://127.0.0.1:8081 -browsers 64 -duration 20s -mix returning
+	go run ./tools/loadgen -target http://127.0.0.1:8080 -browsers 64 -duration 20s -mix returning
+
+# What a causal read (wsrep_sync_wait=1) costs; starts its own cluster.
+bench-causal:
+	go test -run '^$$' -bench SessionRead -count 3 -benchtime 3000x ./cluster/
 
 vendor:
 	tools/vendor/vendor.sh

@@ -1,5 +1,5 @@
 // Command rango serves the Rango site, or runs one maintenance command
-// (-seed, -clearsessions, -createadmin) and exits. See README.md.
+// (-migrate, -seed, -clearsessions, -createadmin) and exits. See README.md.
 package main
 
 import (
@@ -52,6 +52,8 @@ func run() int {
 		}
 	case config.CommandCreateAdmin:
 		err = createAdmin(ctx, store, cfg.AdminName, os.Getenv("RANGO_ADMIN_PASSWORD"))
+	case config.CommandMigrate:
+		err = migrate(ctx, cfg, store)
 	default:
 		err = serve(ctx, cfg, store, log)
 	}
@@ -68,13 +70,19 @@ func liveDefaults(cfg config.Config) settings.Values {
 	return settings.Values{SessionCookieAge: cfg.SessionCookieAge, VisitInterval: cfg.VisitInterval}
 }
 
-// openStore waits for the database, opens and migrates it.
+// openStore waits for the database, opens it, and migrates it or, with
+// RANGO_MIGRATE=false, waits for its schema.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*models.Store, error) {
 	store, err := models.Open(ctx, cfg.DSN, cfg.DBWait, log)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx); err != nil {
+	if cfg.Migrate || cfg.Command == config.CommandMigrate {
+		err = store.Migrate(ctx)
+	} else {
+		err = store.WaitForSchema(ctx, cfg.DBWait)
+	}
+	if err != nil {
 		store.Close()
 		return nil, err
 	}

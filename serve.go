@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"runtime/debug"
 	"time"
@@ -25,12 +26,27 @@ func serve(ctx context.Context, cfg config.Config, store *models.Store, log *slo
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Fiber.Listen(cfg.Addr) }()
+	errc := make(chan error, 2)
+	if srv.Metrics != nil {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		go func() {
+			if err := srv.Metrics.Serve(ctx, ln, log); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	go func() {
+		if err := srv.Fiber.Listen(cfg.Addr); err != nil {
+			errc <- fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
+	}()
 	log.Info("Rango is serving", "url", "http://"+cfg.Addr+"/")
 	select {
 	case err := <-errc:
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")

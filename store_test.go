@@ -10,7 +10,13 @@ import (
 // openTestStore opens the test database, closed when the test ends.
 func openTestStore(t *testing.T) *models.Store {
 	t.Helper()
-	store, err := models.Open(t.Context(), db.DSN, 0, testsite.Logger(t))
+	return openStoreOn(t, db.DSN)
+}
+
+// openStoreOn opens the database dsn names, closed when the test ends.
+func openStoreOn(t *testing.T, dsn string) *models.Store {
+	t.Helper()
+	store, err := models.Open(t.Context(), dsn, 0, testsite.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

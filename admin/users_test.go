@@ -35,12 +35,17 @@ func member(t *testing.T, site, other *testsite.Site, name string) (*testsite.Cl
 	return c, there, u
 }
 
-// loggedOutEverywhere fails unless both clients are anonymous now.
-func loggedOutEverywhere(t *testing.T, what string, clients ...*testsite.Client) {
+// loggedOutEverywhere fails unless the clients are anonymous now, and the
+// first of them is told why (the others share its session key: told once).
+func loggedOutEverywhere(t *testing.T, what, why string, clients ...*testsite.Client) {
 	t.Helper()
 	for i, c := range clients {
-		if who := whoami(t, c); who != "" {
+		d := doc(t, c.Get("/"))
+		if who := strings.TrimSpace(d.Find("[data-testid=whoami]").Text()); who != "" {
 			t.Errorf("%s: client %d is still %q", what, i, who)
+		}
+		if got := d.Find("[data-testid=flash]").Text(); i == 0 && !strings.Contains(got, why) {
+			t.Errorf("%s: the first page says %q, want %q", what, got, why)
 		}
 	}
 }
@@ -60,7 +65,7 @@ func TestAccountChangesEndSessions(t *testing.T) {
 	t.Run("make staff", func(t *testing.T) {
 		here, there, u := member(t, site, other, "promoted")
 		post(fmt.Sprintf("/admin/users/%d/staff", u.ID), url.Values{"staff": {"on"}})
-		loggedOutEverywhere(t, "after promotion", here, there)
+		loggedOutEverywhere(t, "after promotion", "an administrator ended your session", here, there)
 		here.Login("promoted", "long enough")
 		wantStatus(t, here.Get("/admin/"), http.StatusOK)
 		if !auditHas(t, staff, "user", "make staff", "Made promoted staff: 1 session ended", 1) {
@@ -81,14 +86,14 @@ func TestAccountChangesEndSessions(t *testing.T) {
 			t.Errorf("the confirmation asks %q", q)
 		}
 		post(fmt.Sprintf("/admin/users/%d/staff", u.ID), url.Values{"staff": {"off"}, "confirmed": {"yes"}})
-		loggedOutEverywhere(t, "after demotion", here)
+		loggedOutEverywhere(t, "after demotion", "an administrator ended your session", here)
 		here.Login("demoted", "long enough")
 		wantStatus(t, here.Get("/admin/"), http.StatusForbidden)
 	})
 	t.Run("deactivate", func(t *testing.T) {
 		here, there, u := member(t, site, other, "disabled")
 		post(fmt.Sprintf("/admin/users/%d/active", u.ID), url.Values{"active": {"off"}, "confirmed": {"yes"}})
-		loggedOutEverywhere(t, "after deactivation", here, there)
+		loggedOutEverywhere(t, "after deactivation", "an administrator ended your session", here, there)
 		r := here.Login("disabled", "long enough")
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		if got := doc(t, r).Find("[data-testid=problem]").Text(); got != "This account is disabled." {
@@ -130,7 +135,7 @@ func TestAccountChangesEndSessions(t *testing.T) {
 			t.Fatal("a refused password ended the sessions")
 		}
 		post(fmt.Sprintf("/admin/users/%d/password", u.ID), url.Values{"password": {"a new password"}, "password2": {"a new password"}})
-		loggedOutEverywhere(t, "after a new password", here, there)
+		loggedOutEverywhere(t, "after a new password", "your password was changed", here, there)
 		if r := here.Login("newpass", "long enough"); r.StatusCode == http.StatusSeeOther {
 			t.Error("the old password still works")
 		}
@@ -141,7 +146,7 @@ func TestAccountChangesEndSessions(t *testing.T) {
 	t.Run("log out everywhere", func(t *testing.T) {
 		here, there, u := member(t, site, other, "everywhere2")
 		post(fmt.Sprintf("/admin/users/%d/logout-everywhere", u.ID), url.Values{"back": {fmt.Sprintf("/admin/users/%d", u.ID)}})
-		loggedOutEverywhere(t, "after log out everywhere", here, there)
+		loggedOutEverywhere(t, "after log out everywhere", "an administrator ended your session", here, there)
 	})
 	t.Run("delete", func(t *testing.T) {
 		here, there, u := member(t, site, other, "deleted")
@@ -157,7 +162,7 @@ func TestAccountChangesEndSessions(t *testing.T) {
 			t.Errorf("the confirmation asks %q", q)
 		}
 		post(fmt.Sprintf("/admin/users/%d/delete", u.ID), url.Values{"confirmed": {"yes"}})
-		loggedOutEverywhere(t, "after deletion", here, there)
+		loggedOutEverywhere(t, "after deletion", "your account was deleted", here, there)
 		var likes, pages int64
 		site.Store.DB().Raw("SELECT likes FROM categories WHERE id = ?", cat.ID).Row().Scan(&likes)
 		site.Store.DB().Raw("SELECT COUNT(*) FROM pages WHERE category_id = ?", cat.ID).Row().Scan(&pages)

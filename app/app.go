@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 
 	"rango/assets"
 	"rango/models"
@@ -68,6 +69,9 @@ type Deps struct {
 	// PageCacheTTL is how long the lists every visitor sees alike are
 	// kept in memory; 0 turns the cache off.
 	PageCacheTTL time.Duration
+	// Metrics, if not nil, is the first middleware: it times and counts
+	// every request (metrics.Metrics.Middleware).
+	Metrics fiber.Handler
 	// ClientLimits bound the requests of one browser or address in
 	// progress at once; the zero value means web.DefaultClientLimits.
 	ClientLimits web.ClientLimits
@@ -108,6 +112,10 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 	})
+	prepareRender(f)
+	if d.Metrics != nil {
+		f.Use(d.Metrics)
+	}
 	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))
@@ -128,6 +136,17 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f
+}
+
+// prepareRender has Fiber fill the list its first Render reads, which it
+// fills lazily and without a lock (gofiber/fiber v2.52, an app with no
+// mounted sub-apps): done before any request, concurrent first renders do
+// not race on it. The render itself fails, harmlessly: it names no
+// template.
+func prepareRender(f *fiber.App) {
+	c := f.AcquireCtx(&fasthttp.RequestCtx{})
+	defer f.ReleaseCtx(c)
+	_ = c.Render("", nil)
 }
 
 // New returns the site with every route registered.

@@ -170,9 +170,13 @@ func TestBurstDoesNotStarveOthers(t *testing.T) {
 		})
 	}
 	close(start)
-	// The production page timeout: a view slower than this would have
-	// been a 503 in production.
-	const bound = 1500 * time.Millisecond
+	// Wall time under the race detector on two cores shared with other
+	// test packages can only be bounded loosely: a view takes 5-50 ms
+	// alone, and up to 2.2 s was seen with four packages testing beside
+	// this one. Before the fix, views waited for connections behind the
+	// burst until their deadline; what shows that the burst holds nobody
+	// up is the pool: no request waits for a connection (checked below).
+	const bound = 5 * time.Second
 	var slowest time.Duration
 	for i := range 50 {
 		began := time.Now()

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"rango/internal/testsite"
 )
@@ -74,7 +75,7 @@ func wantRange(t *testing.T, what string, shown []int, from, to int) {
 // concurrent like and unlike clicks leave the count equal to the rows.
 func TestConcurrentLikesCountExactly(t *testing.T) {
 	site := testsite.Start(t, db, nil)
-	cat, err := site.Store.CreateCategory(t.Context(), "Crowded")
+	cat, err := site.Store.CreateCategory(t.Context(), "Crowded "+strconv.FormatInt(time.Now().UnixNano()%1e9, 36))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,17 +84,18 @@ func TestConcurrentLikesCountExactly(t *testing.T) {
 		site.Store.DB().Exec("DELETE FROM categories WHERE id = ?", cat.ID)
 	})
 	users := make([]*testsite.Client, 200)
+	run := time.Now().UnixNano() % 1e9 // new names on every run of the test (-count)
 	for i := range users {
-		users[i] = site.SignedInClient(t, fmt.Sprintf("liker%03d", i))
+		users[i] = site.SignedInClient(t, fmt.Sprintf("liker%d_%03d", run, i))
 	}
 
-	wantRange(t, "200 likes at once", likeAll(t, users, "crowded", true), 1, 200)
-	if count, rows := likeState(t, site, "crowded"); count != 200 || rows != 200 {
+	wantRange(t, "200 likes at once", likeAll(t, users, cat.Slug, true), 1, 200)
+	if count, rows := likeState(t, site, cat.Slug); count != 200 || rows != 200 {
 		t.Errorf("after 200 likes at once: count %d, %d like rows; want 200 and 200", count, rows)
 	}
 
-	wantRange(t, "100 unlikes at once", likeAll(t, users[:100], "crowded", false), 100, 199)
-	if count, rows := likeState(t, site, "crowded"); count != 100 || rows != 100 {
+	wantRange(t, "100 unlikes at once", likeAll(t, users[:100], cat.Slug, false), 100, 199)
+	if count, rows := likeState(t, site, cat.Slug); count != 100 || rows != 100 {
 		t.Errorf("after 100 unlikes at once: count %d, %d like rows; want 100 and 100", count, rows)
 	}
 
@@ -105,7 +107,7 @@ func TestConcurrentLikesCountExactly(t *testing.T) {
 			action = "unlike"
 		}
 		wg.Go(func() { // one browser's clicks: its http.Client is safe to share, the test Client is not
-			req, _ := http.NewRequest(http.MethodPost, clicker.Base+"/category/crowded/"+action, nil)
+			req, _ := http.NewRequest(http.MethodPost, clicker.Base+"/category/"+cat.Slug+"/"+action, nil)
 			req.Header.Set("HX-Request", "true")
 			req.Header.Set("X-CSRF-Token", token)
 			resp, err := clicker.HTTP.Do(req)
@@ -120,7 +122,7 @@ func TestConcurrentLikesCountExactly(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	count, rows := likeState(t, site, "crowded")
+	count, rows := likeState(t, site, cat.Slug)
 	t.Logf("after the clicks: count %d, rows %d", count, rows)
 	if count != rows || (rows != 99 && rows != 100) {
 		t.Errorf("after one user's 20 concurrent clicks: count %d, %d like rows; want them equal, 99 or 100", count, rows)

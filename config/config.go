@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ const (
 	CommandSeed          Command = "seed"
 	CommandClearSessions Command = "clearsessions"
 	CommandCreateAdmin   Command = "createadmin"
+	CommandMigrate       Command = "migrate"
 )
 
 // DSNEmbedded is the DSN (-dsn embedded, RANGO_DSN=embedded) that asks for
@@ -48,6 +50,9 @@ func (s Secret) String() string {
 type Config struct {
 	// Addr is the host:port the web server listens on.
 	Addr string
+	// MetricsAddr is the host:port /metrics (Prometheus) is served on;
+	// empty turns metrics off.
+	MetricsAddr string
 	// DSN is the go-sql-driver/mysql data source name, normalised by Load,
 	// or DSNEmbedded.
 	DSN string
@@ -58,6 +63,10 @@ type Config struct {
 	DBWait time.Duration
 	// SampleData loads the tutorial's categories into an empty database.
 	SampleData bool
+	// Migrate lets the instance create and update the schema at start;
+	// when false it waits (up to DBWait) for `rango -migrate` or another
+	// instance to have done so.
+	Migrate bool
 	// VisitInterval is how long after the last visit a new one counts.
 	VisitInterval time.Duration
 	// SessionCookieAge is the default lifetime of a session cookie.
@@ -95,6 +104,7 @@ func Defaults() Config {
 		DSN:               "root@tcp(127.0.0.1:3306)/rango",
 		DBWait:            30 * time.Second,
 		SampleData:        true,
+		Migrate:           true,
 		VisitInterval:     24 * time.Hour,
 		SessionCookieAge:  1209600 * time.Second,
 		SessionGCInterval: time.Minute,
@@ -142,6 +152,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	str("RANGO_ADDR", &c.Addr)
+	str("RANGO_METRICS_ADDR", &c.MetricsAddr)
 	// For the tests of the private-server fallback: moves the default
 	// database to an address where nothing answers.
 	if v := getenv("RANGO_DEFAULT_ADDR"); v != "" {
@@ -169,13 +180,17 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("RANGO_TRUSTED_PROXIES"); v != "" {
 		c.TrustedProxies = splitList(v)
 	}
-	if v := getenv("RANGO_SAMPLE_DATA"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("config: RANGO_SAMPLE_DATA: want true or false, got %q", v))
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("config: %s: want true or false, got %q", name, v))
+			}
+			*dst = b
 		}
-		c.SampleData = b
 	}
+	boolean("RANGO_SAMPLE_DATA", &c.SampleData)
+	boolean("RANGO_MIGRATE", &c.Migrate)
 	return errors.Join(errs...)
 }
 
@@ -202,9 +217,11 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("rango", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "`host:port` to listen on (RANGO_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "`host:port` to serve Prometheus metrics on at /metrics; empty is off (RANGO_METRICS_ADDR)")
 	fs.StringVar(&c.DSN, "dsn", c.DSN, "MySQL/MariaDB data source name, or \"embedded\" for Rango's private MariaDB server (RANGO_DSN)")
 	fs.Var(durationFlag{&c.DBWait}, "db-wait", "how long to wait for the database at start, seconds or a duration like 30s (RANGO_DB_WAIT)")
 	fs.BoolVar(&c.SampleData, "sample-data", c.SampleData, "load the tutorial's sample data into an empty database (RANGO_SAMPLE_DATA)")
+	fs.BoolVar(&c.Migrate, "auto-migrate", c.Migrate, "create and update the schema at start; false waits for `rango -migrate` to have done it (RANGO_MIGRATE)")
 	fs.Var(durationFlag{&c.VisitInterval}, "visit-interval", "time after the last visit before a new one counts, seconds or a duration (RANGO_VISIT_INTERVAL)")
 	fs.Var(durationFlag{&c.SessionCookieAge}, "session-cookie-age", "session cookie lifetime, seconds or a duration (RANGO_SESSION_COOKIE_AGE)")
 	fs.Var(durationFlag{&c.SessionGCInterval}, "session-gc-interval", "how often expired sessions are swept, seconds or a duration (RANGO_SESSION_GC_INTERVAL)")
@@ -217,6 +234,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
 	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
 	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
+	migrate := fs.Bool("migrate", false, "create or update the schema (and load the sample data into an empty database) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -235,8 +253,11 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 		picked = append(picked, CommandCreateAdmin)
 		c.AdminName = *admin
 	}
+	if *migrate {
+		picked = append(picked, CommandMigrate)
+	}
 	if len(picked) > 1 {
-		return errors.New("config: -seed, -clearsessions and -createadmin cannot be combined")
+		return errors.New("config: -seed, -clearsessions, -createadmin and -migrate cannot be combined")
 	}
 	if len(picked) == 1 {
 		c.Command = picked[0]
@@ -246,6 +267,13 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 
 func (c *Config) validate() error {
 	var errs []error
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("config: the metrics address %q is not host:port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, errors.New("config: metrics need an address of their own, not the site's"))
+		}
+	}
 	if c.DBWait < 0 {
 		errs = append(errs, errors.New("config: the database wait must not be negative"))
 	}

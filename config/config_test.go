@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != "127.0.0.1:8000" || cfg.DBWait != 30*time.Second || !cfg.SampleData ||
+	if cfg.Addr != "127.0.0.1:8000" || cfg.DBWait != 30*time.Second || !cfg.SampleData || !cfg.Migrate || cfg.MetricsAddr != "" ||
 		cfg.VisitInterval != 24*time.Hour || cfg.SessionCookieAge != 1209600*time.Second || cfg.SessionGCInterval != time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -49,6 +49,7 @@ func TestEnvAndFlags(t *testing.T) {
 func TestCommands(t *testing.T) {
 	for args, want := range map[string]Command{
 		"-seed": CommandSeed, "-clearsessions": CommandClearSessions, "-createadmin=ann": CommandCreateAdmin, "": CommandServe,
+		"-migrate": CommandMigrate,
 	} {
 		var argv []string
 		if args != "" {
@@ -62,15 +63,43 @@ func TestCommands(t *testing.T) {
 	if _, err := Load([]string{"-seed", "-clearsessions"}, env(nil), io.Discard); err == nil {
 		t.Error("two commands at once must be refused")
 	}
+	if _, err := Load([]string{"-migrate", "-seed"}, env(nil), io.Discard); err == nil {
+		t.Error("-migrate with another command must be refused")
+	}
+}
+
+func TestMigrateSetting(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want bool
+	}{
+		{"", nil, true},
+		{"false", nil, false},
+		{"0", nil, false},
+		{"true", nil, true},
+		{"false", []string{"-auto-migrate=true"}, true},
+		{"", []string{"-auto-migrate=false"}, false},
+	} {
+		cfg, err := Load(tc.args, env(map[string]string{"RANGO_MIGRATE": tc.env}), io.Discard)
+		if err != nil || cfg.Migrate != tc.want {
+			t.Errorf("RANGO_MIGRATE=%q %v: Migrate %v, err %v; want %v", tc.env, tc.args, cfg.Migrate, err, tc.want)
+		}
+	}
+	if _, err := Load(nil, env(map[string]string{"RANGO_MIGRATE": "later"}), io.Discard); err == nil {
+		t.Error("RANGO_MIGRATE=later: no error")
+	}
 }
 
 func TestInvalid(t *testing.T) {
 	for name, e := range map[string]map[string]string{
-		"bad wait":       {"RANGO_DB_WAIT": "soon"},
-		"bad bool":       {"RANGO_SAMPLE_DATA": "maybe"},
-		"bad dsn":        {"RANGO_DSN": "not a dsn"},
-		"no database":    {"RANGO_DSN": "root@tcp(127.0.0.1:3306)/"},
-		"cookie age low": {"RANGO_SESSION_COOKIE_AGE": "10"},
+		"bad wait":        {"RANGO_DB_WAIT": "soon"},
+		"bad bool":        {"RANGO_SAMPLE_DATA": "maybe"},
+		"bad dsn":         {"RANGO_DSN": "not a dsn"},
+		"no database":     {"RANGO_DSN": "root@tcp(127.0.0.1:3306)/"},
+		"cookie age low":  {"RANGO_SESSION_COOKIE_AGE": "10"},
+		"bad metrics":     {"RANGO_METRICS_ADDR": "9100"},
+		"metrics on site": {"RANGO_METRICS_ADDR": "127.0.0.1:8000"},
 	} {
 		if _, err := Load(nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)

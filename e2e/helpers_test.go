@@ -56,6 +56,14 @@ func (b *browser) axeClean(state string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()
+	// Colours in the middle of a CSS transition (a button fading into its
+	// hover state after a click) are no state a reader sees for long:
+	// let finite animations finish first, for two seconds at most.
+	b.do("let transitions finish", chromedp.Evaluate[chromedp.Void](`Promise.race([
+		Promise.all(document.getAnimations()
+			.filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)
+			.map(a => a.finished.catch(() => {}))),
+		new Promise(resolve => setTimeout(resolve, 2000))])`, chromedp.EvalAwaitPromise))
 	vs, err := axe.Run(ctx)
 	if err != nil {
 		b.fatal("run axe-core on "+state, err)

@@ -40,7 +40,10 @@ func (s *Store) AddAudit(ctx context.Context, e AuditEntry) (uint64, error) {
 	}
 	e.Target = truncate(e.Target, 255)
 	e.Summary = truncate(e.Summary, 255)
-	err := s.db.WithContext(ctx).Create(&e).Error
+	err := s.retryConflicts(ctx, func() error {
+		e.ID = 0
+		return s.db.WithContext(ctx).Create(&e).Error
+	})
 	return e.ID, translate(err, "add audit entry")
 }
 

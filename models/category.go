@@ -121,8 +121,11 @@ func (s *Store) AllCategories(ctx context.Context) ([]Category, error) {
 // CreateCategory adds a category; a name or slug already taken gives
 // ErrDuplicate.
 func (s *Store) CreateCategory(ctx context.Context, name string) (Category, error) {
-	cat := Category{Name: name, Slug: Slugify(name)}
-	err := s.db.WithContext(ctx).Create(&cat).Error
+	var cat Category
+	err := s.retryConflicts(ctx, func() error {
+		cat = Category{Name: name, Slug: Slugify(name)}
+		return s.db.WithContext(ctx).Create(&cat).Error
+	})
 	return cat, translate(err, "create category")
 }
 
@@ -179,7 +182,7 @@ func (s *Store) changeLike(ctx context.Context, userID, categoryID uint64, like 
 	}
 	var likes int64
 	changed := false
-	err = retryDeadlock(ctx, func() error {
+	err = s.retryConflicts(ctx, func() error {
 		tx, err := sqlDB.BeginTx(ctx, nil)
 		if err != nil {
 			return err

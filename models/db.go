@@ -19,13 +19,16 @@ import (
 
 // Store runs Rango's queries on one GORM connection pool.
 type Store struct {
-	db    *gorm.DB
-	trips *atomic.Int64
+	db     *gorm.DB
+	trips  *atomic.Int64
+	stats  *storeStats
+	log    *slog.Logger
+	galera bool // the server is a Galera node (see wsrep.go)
 }
 
 // NewStore wraps an open GORM database.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db}
+	return &Store{db: db, stats: new(storeStats), log: slog.New(slog.DiscardHandler)}
 }
 
 // DB returns the underlying GORM database.
@@ -38,15 +41,6 @@ func (s *Store) SQLDB() (*sql.DB, error) {
 		return nil, fmt.Errorf("models: sql pool: %w", err)
 	}
 	return sqlDB, nil
-}
-
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	sqlDB, err := s.SQLDB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.PingContext(ctx)
 }
 
 // Close closes the connection pool.
@@ -78,21 +72,27 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // Open waits up to wait for the server named in dsn, creates the database
 // if it does not exist, and opens it with GORM. While it waits it logs one
-// line per attempt. It does not migrate; call Migrate for that.
+// line per attempt. On a Galera node its reads are causal (see wsrep.go).
+// It does not migrate; call Migrate for that.
 func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger) (*Store, error) {
 	mc, err := mysqldriver.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: parse DSN: %w", err)
 	}
-	if err := waitAndCreateDatabase(ctx, mc, wait, log); err != nil {
+	galera, err := waitAndCreateDatabase(ctx, mc, wait, log)
+	if err != nil {
 		return nil, err
+	}
+	if galera {
+		causalReads(mc)
+		log.Info("the database is a Galera cluster node", syncWaitParam, mc.Params[syncWaitParam])
 	}
 	connector, err := mysqldriver.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("models: DSN: %w", err)
 	}
 	trips := new(atomic.Int64)
-	pool := sql.OpenDB(countingConnector{Connector: connector, n: trips})
+	pool := sql.OpenDB(countingConnector{Connector: lagTolerantConnector{connector}, n: trips})
 	db, err := gorm.Open(mysql.New(mysql.Config{Conn: pool}), &gorm.Config{
 		TranslateError: true,
 		Logger:         newGormLogger(log),
@@ -113,47 +113,65 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	store := NewStore(db)
 	store.trips = trips
+	store.log = log
+	store.galera = galera
 	return store, nil
 }
 
 // waitAndCreateDatabase connects to the server without a database until it
-// answers or wait runs out, then creates the database if it is missing.
-func waitAndCreateDatabase(ctx context.Context, mc *mysqldriver.Config, wait time.Duration, log *slog.Logger) error {
+// answers (and, on a Galera node, until the node serves: one that is
+// joining or without quorum answers 1047) or wait runs out, then creates
+// the database if it is missing. It tells whether the server is a Galera
+// node.
+func waitAndCreateDatabase(ctx context.Context, mc *mysqldriver.Config, wait time.Duration, log *slog.Logger) (bool, error) {
 	server := mc.Clone()
 	server.DBName = ""
 	connector, err := mysqldriver.NewConnector(server)
 	if err != nil {
-		return fmt.Errorf("models: DSN: %w", err)
+		return false, fmt.Errorf("models: DSN: %w", err)
 	}
 	pool := sql.OpenDB(connector)
 	defer pool.Close()
 
 	deadline := time.Now().Add(wait)
 	for attempt := 1; ; attempt++ {
-		pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err = pool.PingContext(pingCtx)
-		cancel()
+		galera, answered, err := prepareDatabase(ctx, pool, mc.DBName)
 		if err == nil {
-			break
+			return galera, nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+			return false, fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		}
+		if answered && !IsUnavailable(err) {
+			return false, err
 		}
 		if !time.Now().Before(deadline) {
-			return &UnreachableError{Addr: mc.Addr, Wait: wait, Err: err}
+			return false, &UnreachableError{Addr: mc.Addr, Wait: wait, Err: err}
 		}
 		log.Warn("database not reachable yet, retrying", "addr", mc.Addr, "attempt", attempt, "err", err.Error())
-		select {
-		case <-time.After(time.Second):
-		case <-ctx.Done():
-			return fmt.Errorf("models: waiting for the database: %w", ctx.Err())
+		if err := sleep(ctx, time.Second); err != nil {
+			return false, fmt.Errorf("models: waiting for the database: %w", err)
 		}
 	}
-	q := fmt.Sprintf("CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", mc.DBName)
-	if _, err := pool.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("models: create database %s: %w", mc.DBName, err)
+}
+
+// prepareDatabase pings the server, finds out whether it is a Galera node
+// and creates the database if it is missing. answered tells whether the
+// ping succeeded: until it does, any error is worth waiting out.
+func prepareDatabase(ctx context.Context, pool *sql.DB, name string) (galera, answered bool, err error) {
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := pool.PingContext(pingCtx); err != nil {
+		return false, false, err
 	}
-	return nil
+	if galera, err = isGaleraNode(ctx, pool); err != nil {
+		return false, true, err
+	}
+	q := fmt.Sprintf("CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", name)
+	if _, err := pool.ExecContext(ctx, q); err != nil {
+		return false, true, fmt.Errorf("models: create database %s: %w", name, err)
+	}
+	return galera, true, nil
 }
 
 // newGormLogger logs GORM's errors and slow queries through slog, except
@@ -175,7 +193,9 @@ func (q quietLogger) LogMode(level logger.LogLevel) logger.Interface {
 }
 
 func (q quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if isDuplicate(err) || IsUnavailable(err) || errors.Is(err, context.Canceled) {
+	// Concurrent migrators' collisions are expected too: Migrate looks
+	// again, and reports what persists.
+	if isDuplicate(err) || IsUnavailable(err) || isConcurrentDDL(err) || errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	q.Interface.Trace(ctx, begin, fc, err)

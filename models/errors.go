@@ -48,9 +48,25 @@ func isLockConflict(err error) bool {
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
-// IsUnavailable tells whether err means the database could not be reached
-// or did not answer in time (as opposed to a query that failed), so that
-// the site can answer 503 "temporarily unavailable" instead of 500.
+// unavailableErrors are the server errors that say "not now" rather than
+// "not this": the request can succeed if tried again a little later.
+var unavailableErrors = map[uint16]bool{
+	1040: true, // too many connections
+	1047: true, // Galera: WSREP has not yet prepared node for application use (joining, donor, non-primary)
+	1053: true, // server shutdown in progress
+	1180: true, // Galera: error during commit, e.g. not connected to the Primary Component
+	1205: true, // lock wait timeout
+	1213: true, // deadlock or Galera certification failure not resolved by retrying
+	1290: true, // read-only server, e.g. during a switchover
+	1927: true, // connection killed (the server is shutting down or leaving its cluster)
+	4031: true, // disconnected by the server for inactivity
+}
+
+// IsUnavailable tells whether err means the database could not be reached,
+// did not answer in time, is not ready to serve (a Galera node that is
+// joining or has lost its cluster's quorum), or kept conflicting until the
+// deadline (ErrConflict), as opposed to a query that failed, so that the
+// site can answer 503 "temporarily unavailable" instead of 500.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
@@ -58,13 +74,12 @@ func IsUnavailable(err error) bool {
 	var netErr net.Error
 	var opErr *net.OpError
 	switch {
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+	case errors.Is(err, ErrConflict), errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, sql.ErrConnDone),
 		errors.As(err, &opErr), errors.As(err, &netErr):
 		return true
 	}
 	var me *mysql.MySQLError
-	// 1040 too many connections, 1053 server shutdown, 1205 lock wait timeout.
-	return errors.As(err, &me) && (me.Number == 1040 || me.Number == 1053 || me.Number == 1205)
+	return errors.As(err, &me) && unavailableErrors[me.Number]
 }

@@ -42,22 +42,30 @@ func (s *Store) PagesByCategory(ctx context.Context, categoryID uint64) ([]Page,
 
 // CreatePage adds a page to a category.
 func (s *Store) CreatePage(ctx context.Context, categoryID uint64, title, url string) (Page, error) {
-	page := Page{CategoryID: categoryID, Title: title, URL: url}
-	err := s.db.WithContext(ctx).Omit("Category").Create(&page).Error
+	var page Page
+	err := s.retryConflicts(ctx, func() error {
+		page = Page{CategoryID: categoryID, Title: title, URL: url}
+		return s.db.WithContext(ctx).Omit("Category").Create(&page).Error
+	})
 	return page, translate(err, "create page")
 }
 
 // VisitPage counts a view of the page and returns its URL.
 func (s *Store) VisitPage(ctx context.Context, id uint64) (string, error) {
 	db := s.db.WithContext(ctx)
-	res := db.Model(&Page{}).Where("id = ?", id).UpdateColumn("views", gorm.Expr("views + 1"))
-	if res.Error != nil {
-		return "", translate(res.Error, "count page view")
+	var counted int64
+	err := s.retryConflicts(ctx, func() error {
+		res := db.Model(&Page{}).Where("id = ?", id).UpdateColumn("views", gorm.Expr("views + 1"))
+		counted = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return "", translate(err, "count page view")
 	}
-	if res.RowsAffected == 0 {
+	if counted == 0 {
 		return "", fmt.Errorf("models: page %d: %w", id, ErrNotFound)
 	}
 	var page Page
-	err := db.Select("url").Where("id = ?", id).Take(&page).Error
+	err = db.Select("url").Where("id = ?", id).Take(&page).Error
 	return page.URL, translate(err, "page url")
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -43,25 +44,48 @@ var sampleData = []sampleCategory{
 	{"Programming", 0, 0, nil},
 }
 
+// sampleDataSetting is the settings row every sample data load writes
+// first: it says when the data was last loaded, and makes concurrent loads
+// take turns (see LoadSampleData).
+const sampleDataSetting = "sample_data_loaded_at"
+
 // LoadSampleData adds the tutorial's sample categories and pages. It is
 // idempotent: what exists already (by category name, and by page title
-// within its category) is left as it is.
+// within its category) is left as it is. Loads started at once by several
+// instances add everything once: each first writes the same settings row,
+// whose lock makes the others wait on one server; on a Galera cluster,
+// where row locks do not span nodes, the loads conflict at commit, and
+// the loser runs again and finds everything there.
 func (s *Store) LoadSampleData(ctx context.Context) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, sc := range sampleData {
-			cat := Category{Name: sc.name, Slug: Slugify(sc.name), Views: sc.views, Likes: sc.likes}
-			if err := tx.Where(Category{Name: sc.name}).Attrs(cat).FirstOrCreate(&cat).Error; err != nil {
-				return fmt.Errorf("category %s: %w", sc.name, err)
+	err := s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// A new value every time, so that the row really changes: an
+			// unchanged row is not part of Galera's write set.
+			now := time.Now()
+			if err := tx.Exec("INSERT INTO settings (`key`, value, updated_at) VALUES (?, ?, ?) "+
+				"ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)",
+				sampleDataSetting, now.Format(time.RFC3339Nano), now).Error; err != nil {
+				return fmt.Errorf("mark sample data: %w", err)
 			}
-			for _, sp := range sc.pages {
-				page := Page{CategoryID: cat.ID, Title: sp.title, URL: sp.url, Views: sp.views}
-				if err := tx.Omit("Category").Where(Page{CategoryID: cat.ID, Title: sp.title}).
-					Attrs(page).FirstOrCreate(&page).Error; err != nil {
-					return fmt.Errorf("page %s: %w", sp.title, err)
-				}
-			}
-		}
-		return nil
+			return loadSample(tx)
+		})
 	})
 	return translate(err, "load sample data")
+}
+
+func loadSample(tx *gorm.DB) error {
+	for _, sc := range sampleData {
+		cat := Category{Name: sc.name, Slug: Slugify(sc.name), Views: sc.views, Likes: sc.likes}
+		if err := tx.Where(Category{Name: sc.name}).Attrs(cat).FirstOrCreate(&cat).Error; err != nil {
+			return fmt.Errorf("category %s: %w", sc.name, err)
+		}
+		for _, sp := range sc.pages {
+			page := Page{CategoryID: cat.ID, Title: sp.title, URL: sp.url, Views: sp.views}
+			if err := tx.Omit("Category").Where(Page{CategoryID: cat.ID, Title: sp.title}).
+				Attrs(page).FirstOrCreate(&page).Error; err != nil {
+				return fmt.Errorf("page %s: %w", sp.title, err)
+			}
+		}
+	}
+	return nil
 }

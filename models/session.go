@@ -36,6 +36,11 @@ var sessionIndexes = []struct{ name, columns string }{
 	{"sessions_kh", "(kh)"},
 }
 
+// droppedSessionIndexes were superseded by covering indexes, or
+// (created_at) by the dashboard's single scan: every index costs each
+// insert and delete.
+var droppedSessionIndexes = []string{"sessions_user", "sessions_ip", "sessions_created"}
+
 // migrateSessions creates the sessions table, or adds what an older one
 // lacks. (MySQL 8 has no ADD COLUMN IF NOT EXISTS, hence the look-ups.)
 func (s *Store) migrateSessions(ctx context.Context) error {
@@ -68,9 +73,7 @@ func (s *Store) migrateSessions(ctx context.Context) error {
 	for _, i := range idx {
 		haveIdx[strings.ToLower(i)] = true
 	}
-	// Superseded by covering indexes, or (created_at) by the dashboard's
-	// single scan: every index costs each insert and delete.
-	for _, old := range []string{"sessions_user", "sessions_ip", "sessions_created"} {
+	for _, old := range droppedSessionIndexes {
 		if haveIdx[old] {
 			if err := db.Exec("DROP INDEX " + old + " ON sessions").Error; err != nil {
 				return fmt.Errorf("drop index %s: %w", old, err)
@@ -105,9 +108,14 @@ func nullableUser(id uint64) any {
 // InsertSession stores a new session with its metadata in one statement.
 func (s *Store) InsertSession(ctx context.Context, key string, data []byte, expires time.Time, meta SessionMeta) error {
 	now := time.Now().Unix()
-	err := s.db.WithContext(ctx).Exec(
-		"INSERT INTO sessions (k, v, e, user_id, ip, user_agent, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		key, data, expires.Unix(), nullableUser(meta.UserID), truncate(meta.IP, 45), truncate(meta.UserAgent, 512), now, now).Error
+	err := s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Exec(
+			"INSERT INTO sessions (k, v, e, user_id, ip, user_agent, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			key, data, expires.Unix(), nullableUser(meta.UserID), truncate(meta.IP, 45), truncate(meta.UserAgent, 512), now, now).Error
+	})
+	if err == nil {
+		s.stats.sessionInserts.Add(1)
+	}
 	return translate(err, "insert session")
 }
 
@@ -126,10 +134,15 @@ type SessionUpdate struct {
 // passes its current data to apply, and writes what apply returns with the
 // new expiry, unless apply reports no change. A row that is gone or
 // expired gives ErrSessionGone and is not recreated. apply may run more
-// than once (a deadlock is retried).
+// than once: a conflict with a concurrent write (on a Galera cluster, one
+// made on another node) runs it all again, until ctx's deadline. On a
+// cluster the transaction starts with a causal wait (see Open), so apply
+// sees every change committed on any node before.
 func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) (SessionUpdate, bool, error),
 	expires time.Time) error {
-	err := retryDeadlock(ctx, func() error {
+	wrote := false
+	err := s.retryConflicts(ctx, func() error {
+		wrote = false
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var row struct {
 				V []byte
@@ -146,10 +159,14 @@ func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []
 			if err != nil || !changed {
 				return err
 			}
+			wrote = true
 			return tx.Exec("UPDATE sessions SET v = ?, e = ?, user_id = ?, last_seen = ? WHERE k = ?",
 				update.Data, expires.Unix(), nullableUser(update.UserID), time.Now().Unix(), key).Error
 		}, &sql.TxOptions{})
 	})
+	if err == nil && wrote {
+		s.stats.sessionUpdates.Add(1)
+	}
 	if errors.Is(err, ErrSessionGone) {
 		return err
 	}
@@ -167,7 +184,11 @@ func (s *Store) TouchSession(ctx context.Context, key string, minAge time.Durati
 		q = "UPDATE sessions SET last_seen = ?, e = ? WHERE k = ?"
 		args = []any{now.Unix(), expires.Unix(), key}
 	}
-	return translate(s.db.WithContext(ctx).Exec(q, args...).Error, "touch session")
+	err := s.retryConflicts(ctx, func() error { return s.db.WithContext(ctx).Exec(q, args...).Error })
+	if err == nil {
+		s.stats.sessionTouches.Add(1)
+	}
+	return translate(err, "touch session")
 }
 
 // truncate cuts s to at most n bytes of valid UTF-8.
@@ -197,32 +218,37 @@ func (s *Store) SessionExpiry(ctx context.Context, key string) (time.Time, error
 // the limits allow (along the last-seen index). It works in batches of
 // batch rows, so that no statement holds its locks for long, and calls
 // progress with the running total and the batch's duration after each
-// batch. A deadlock with a concurrent cleanup (another host running it
+// batch. A conflict with a concurrent cleanup (another host running it
 // too) is retried. A session past only its absolute lifetime is deleted
 // when it is next presented, or once it is idle.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits SessionLimits, batch int, progress func(int64, time.Duration)) (int64, error) {
-	steps := []struct{ q, what string }{
-		{"DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", "delete expired sessions"},
+	// Past their expiry: the browser's cookie has expired too (or will
+	// when it closes), so no record of why is kept.
+	expired := func() (int64, error) {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", now.Unix(), batch)
+		return res.RowsAffected, res.Error
 	}
-	args := [][]any{{now.Unix(), batch}}
+	steps := []func() (int64, error){expired}
 	if idle := limits.idleLimit(); idle > 0 {
-		steps = append(steps, struct{ q, what string }{
-			"DELETE FROM sessions WHERE last_seen > 0 AND last_seen < ? ORDER BY last_seen LIMIT ?", "delete idle sessions"})
-		args = append(args, []any{now.Add(-idle).Unix(), batch})
+		// Idle ones may still be in a browser: it will be told why.
+		steps = append(steps, func() (int64, error) {
+			return endSessions(s.db.WithContext(ctx), EndedTimedOut, "last_seen > 0 AND last_seen < ?",
+				[]any{now.Add(-idle).Unix()}, "last_seen", batch)
+		})
 	}
 	var total int64
-	for i, step := range steps {
+	for _, step := range steps {
 		for {
 			var n int64
 			start := time.Now()
-			err := retryDeadlock(ctx, func() error {
-				res := s.db.WithContext(ctx).Exec(step.q, args[i]...)
-				n = res.RowsAffected
-				return res.Error
+			err := s.retryConflicts(ctx, func() (err error) {
+				n, err = step()
+				return err
 			})
 			if err != nil {
-				return total, translate(err, step.what)
+				return total, translate(err, "delete expired sessions")
 			}
+			s.stats.expiredDeleted.Add(n)
 			total += n
 			if progress != nil && n > 0 {
 				progress(total, time.Since(start))
@@ -233,23 +259,6 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits
 		}
 	}
 	return total, nil
-}
-
-// retryDeadlock runs f again, up to five times, while MySQL reports a
-// deadlock (1213) or a lock wait timeout (1205).
-func retryDeadlock(ctx context.Context, f func() error) error {
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		if err = f(); err == nil || !isLockConflict(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
-		}
-	}
-	return err
 }
 
 // StoredSession is a session row as the session layer loads it.
@@ -269,6 +278,7 @@ func (s *Store) LoadSession(ctx context.Context, key string) (StoredSession, boo
 	if err != nil {
 		return StoredSession{}, false, err
 	}
+	s.stats.sessionReads.Add(1)
 	var row StoredSession
 	err = sqlDB.QueryRowContext(ctx, "SELECT v, e, created_at, last_seen FROM sessions WHERE k = ?", key).
 		Scan(&row.Data, &row.Expiry, &row.CreatedAt, &row.LastSeen)

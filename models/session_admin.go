@@ -374,19 +374,29 @@ func (s *Store) DeleteSessionsByHash(ctx context.Context, hashes []string, userI
 	if len(hashes) == 0 {
 		return 0, nil
 	}
-	q := s.db.WithContext(ctx).Where("kh IN ?", hashes)
-	if userID != 0 {
-		q = q.Where("user_id = ?", userID)
-	}
-	res := q.Table("sessions").Delete(nil)
-	return res.RowsAffected, translate(res.Error, "delete sessions")
+	var n int64
+	err := s.retryConflicts(ctx, func() error {
+		q := s.db.WithContext(ctx).Where("kh IN ?", hashes)
+		if userID != 0 {
+			q = q.Where("user_id = ?", userID)
+		}
+		res := q.Table("sessions").Delete(nil)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, translate(err, "delete sessions")
 }
 
 // DeleteUserSessions deletes every session of a user except the one with
 // the hash keep (none if keep is "").
 func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64, keep string) (int64, error) {
-	res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
-	return res.RowsAffected, translate(res.Error, "delete user sessions")
+	var n int64
+	err := s.retryConflicts(ctx, func() error {
+		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, translate(err, "delete user sessions")
 }
 
 // DeleteAllSessions deletes every session, in batches.
@@ -394,7 +404,7 @@ func (s *Store) DeleteAllSessions(ctx context.Context, batch int) (int64, error)
 	var total int64
 	for {
 		var n int64
-		err := retryDeadlock(ctx, func() error {
+		err := s.retryConflicts(ctx, func() error {
 			res := s.db.WithContext(ctx).Exec("DELETE FROM sessions LIMIT ?", batch)
 			n = res.RowsAffected
 			return res.Error

@@ -102,7 +102,8 @@ type endedRow struct {
 
 // EndSessions deletes the selected sessions in batches of batch rows, each
 // read and deleted in one transaction so that the counts it returns are
-// those of the rows it deleted. Sessions already gone are not counted:
+// those of the rows it deleted; each is recorded as ended by an admin
+// (EndedByAdmin), so that its browser is told why. Sessions already gone are not counted:
 // ending is idempotent. limits tell the active sessions from the ended
 // ones, for the dashboard's counts.
 func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash string, limits SessionLimits, batch int) (SessionsEnded, error) {
@@ -118,7 +119,7 @@ func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash stri
 	users := map[uint64]bool{}
 	for {
 		var rows []endedRow
-		err := retryDeadlock(ctx, func() error {
+		err := s.retryConflicts(ctx, func() error {
 			rows = nil
 			return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				err := from(tx).Select("s.k, s.kh, s.e, s.user_id, s.created_at, s.last_seen").Limit(batch).
@@ -130,7 +131,12 @@ func (s *Store) EndSessions(ctx context.Context, sel SessionSelection, hash stri
 				for i, r := range rows {
 					keys[i] = r.K
 				}
-				return tx.Exec("DELETE FROM sessions WHERE k IN ?", keys).Error
+				// Recorded, so that the browsers holding them are told why;
+				// not the viewer's own: the login page tells them what they did.
+				if _, err := endSessions(tx, EndedByAdmin, "k IN ?", []any{keys}, "", 0); err != nil {
+					return err
+				}
+				return tx.Exec("DELETE FROM ended_sessions WHERE kh = ?", hash).Error
 			})
 		})
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -33,12 +35,22 @@ func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// SetSetting stores a setting, replacing its old value.
-func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"}),
-	}).Create(&Setting{Key: key, Value: value}).Error
-	return translate(err, "set setting "+key)
+// SetSettings stores several settings at once, replacing their old values:
+// one statement, so every instance sees all of them or none.
+func (s *Store) SetSettings(ctx context.Context, values map[string]string) error {
+	if len(values) == 0 {
+		return nil
+	}
+	rows := make([]Setting, 0, len(values))
+	for _, k := range slices.Sorted(maps.Keys(values)) { // one lock order for concurrent saves
+		rows = append(rows, Setting{Key: k, Value: values[k]})
+	}
+	err := s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Clauses(clause.OnConflict{
+			DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"}),
+		}).Create(&rows).Error
+	})
+	return translate(err, "save settings")
 }
 
 // EnsureSecretKey returns the site's secret key (32 random bytes, base64),
@@ -51,10 +63,16 @@ func (s *Store) EnsureSecretKey(ctx context.Context) (string, error) {
 	}
 	db := s.db.WithContext(ctx)
 	candidate := Setting{Key: SecretKeySetting, Value: base64.StdEncoding.EncodeToString(raw)}
-	if err := db.Clauses(clause.Insert{Modifier: "IGNORE"}).Create(&candidate).Error; err != nil {
+	// On a Galera cluster two first starts on two nodes both insert
+	// locally; one fails certification (1213) and, run again, finds the
+	// other's key.
+	err := s.retryConflicts(ctx, func() error {
+		return db.Clauses(clause.Insert{Modifier: "IGNORE"}).Create(&candidate).Error
+	})
+	if err != nil {
 		return "", translate(err, "create secret key")
 	}
 	var stored Setting
-	err := db.Where("`key` = ?", SecretKeySetting).Take(&stored).Error
+	err = db.Where("`key` = ?", SecretKeySetting).Take(&stored).Error
 	return stored.Value, translate(err, "read secret key")
 }

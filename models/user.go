@@ -56,8 +56,11 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("models: hash password: %w", err)
 	}
-	u := User{Username: nu.Username, Email: nu.Email, PasswordHash: string(hash), Website: nu.Website, IsStaff: nu.IsStaff}
-	err = s.db.WithContext(ctx).Create(&u).Error
+	var u User
+	err = s.retryConflicts(ctx, func() error {
+		u = User{Username: nu.Username, Email: nu.Email, PasswordHash: string(hash), Website: nu.Website, IsStaff: nu.IsStaff}
+		return s.db.WithContext(ctx).Create(&u).Error
+	})
 	return u, translate(err, "create user")
 }
 
@@ -102,7 +105,9 @@ func (s *Store) SetPassword(ctx context.Context, id uint64, password string) err
 	if err != nil {
 		return fmt.Errorf("models: hash password: %w", err)
 	}
-	err = s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("password_hash", string(hash)).Error
+	err = s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("password_hash", string(hash)).Error
+	})
 	return translate(err, "set password")
 }
 
@@ -110,22 +115,25 @@ func (s *Store) SetPassword(ctx context.Context, id uint64, password string) err
 // existing user staff and sets the password. It reports whether the user
 // was created.
 func (s *Store) MakeStaff(ctx context.Context, username, password string) (bool, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return false, fmt.Errorf("models: hash password: %w", err)
+	}
 	created := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		txs := NewStore(tx)
-		u, err := txs.UserByName(ctx, username)
-		if errors.Is(err, ErrNotFound) {
-			created = true
-			_, err = txs.CreateUser(ctx, NewUser{Username: username, Password: password, IsStaff: true})
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("is_staff", true).Error; err != nil {
-			return translate(err, "make staff")
-		}
-		return txs.SetPassword(ctx, u.ID, password)
+	err = s.retryConflicts(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var u User
+			err := tx.Where("username = ?", username).Take(&u).Error
+			created = errors.Is(err, gorm.ErrRecordNotFound)
+			switch {
+			case created:
+				return tx.Create(&User{Username: username, PasswordHash: string(hash), IsStaff: true}).Error
+			case err != nil:
+				return err
+			}
+			return tx.Model(&User{}).Where("id = ?", u.ID).
+				Updates(map[string]any{"is_staff": true, "password_hash": string(hash)}).Error
+		})
 	})
-	return created, err
+	return created, translate(err, "make staff "+username)
 }

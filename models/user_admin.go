@@ -134,12 +134,13 @@ func (s *Store) ContentTotals(ctx context.Context) (ContentTotals, error) {
 }
 
 // changeAccount changes a user in a transaction that also deletes every
-// session of theirs, so that the change holds from their next request on,
-// on every instance. With guard set it refuses, with ErrLastStaff, to
+// session of theirs, recorded as ended for reason (models.Ended*), so that
+// the change holds from their next request on, on every instance, and
+// their browsers are told why. With guard set it refuses, with ErrLastStaff, to
 // change the last active staff account. It returns the sessions ended.
-func (s *Store) changeAccount(ctx context.Context, id uint64, guard bool, change func(tx *gorm.DB) error) (int64, error) {
+func (s *Store) changeAccount(ctx context.Context, id uint64, guard bool, reason string, change func(tx *gorm.DB) error) (int64, error) {
 	var ended int64
-	err := retryDeadlock(ctx, func() error {
+	err := s.retryConflicts(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var u User
 			if err := tx.Select("id").Take(&u, id).Error; err != nil {
@@ -159,9 +160,9 @@ func (s *Store) changeAccount(ctx context.Context, id uint64, guard bool, change
 			if err := change(tx); err != nil {
 				return err
 			}
-			res := tx.Exec("DELETE FROM sessions WHERE user_id = ?", id)
-			ended = res.RowsAffected
-			return res.Error
+			var err error
+			ended, err = endSessions(tx, reason, "user_id = ?", []any{id}, "", 0)
+			return err
 		})
 	})
 	if errors.Is(err, ErrLastStaff) {
@@ -174,7 +175,7 @@ func (s *Store) changeAccount(ctx context.Context, id uint64, guard bool, change
 // log in again with their new rights. The last active staff account
 // cannot be demoted.
 func (s *Store) SetStaff(ctx context.Context, id uint64, staff bool) (int64, error) {
-	return s.changeAccount(ctx, id, !staff, func(tx *gorm.DB) error {
+	return s.changeAccount(ctx, id, !staff, EndedByAdmin, func(tx *gorm.DB) error {
 		return tx.Model(&User{}).Where("id = ?", id).Update("is_staff", staff).Error
 	})
 }
@@ -183,7 +184,7 @@ func (s *Store) SetStaff(ctx context.Context, id uint64, staff bool) (int64, err
 // them; either way their sessions end. The last active staff account
 // cannot be deactivated.
 func (s *Store) SetActive(ctx context.Context, id uint64, active bool) (int64, error) {
-	return s.changeAccount(ctx, id, !active, func(tx *gorm.DB) error {
+	return s.changeAccount(ctx, id, !active, EndedByAdmin, func(tx *gorm.DB) error {
 		return tx.Model(&User{}).Where("id = ?", id).Update("is_active", active).Error
 	})
 }
@@ -194,7 +195,7 @@ func (s *Store) ResetPassword(ctx context.Context, id uint64, password string) (
 	if err != nil {
 		return 0, fmt.Errorf("models: hash password: %w", err)
 	}
-	return s.changeAccount(ctx, id, false, func(tx *gorm.DB) error {
+	return s.changeAccount(ctx, id, false, EndedPasswordChanged, func(tx *gorm.DB) error {
 		return tx.Model(&User{}).Where("id = ?", id).Update("password_hash", string(hash)).Error
 	})
 }
@@ -204,7 +205,7 @@ func (s *Store) ResetPassword(ctx context.Context, id uint64, password string) (
 // added stay. The last active staff account cannot be deleted. It returns
 // the likes and the sessions that went.
 func (s *Store) DeleteUser(ctx context.Context, id uint64) (likes, sessions int64, err error) {
-	sessions, err = s.changeAccount(ctx, id, true, func(tx *gorm.DB) error {
+	sessions, err = s.changeAccount(ctx, id, true, EndedAccountDeleted, func(tx *gorm.DB) error {
 		var liked []uint64
 		if err := tx.Raw("SELECT category_id FROM likes WHERE user_id = ? FOR UPDATE", id).Scan(&liked).Error; err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"rango/admin"
 	"rango/app"
 	"rango/config"
+	"rango/metrics"
 	"rango/models"
 	"rango/settings"
 	"rango/web"
@@ -34,6 +35,9 @@ type Server struct {
 	Settings *settings.Live
 	// Sessions is the session layer.
 	Sessions *web.Sessions
+	// Metrics are the instance's Prometheus metrics, nil when the
+	// configuration has no metrics address.
+	Metrics *metrics.Metrics
 
 	cancel context.CancelFunc
 }
@@ -42,7 +46,7 @@ type Server struct {
 // into an empty database if the configuration asks for it.
 func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.Logger) (*Server, error) {
 	if cfg.SampleData {
-		if err := loadSampleIfEmpty(ctx, store); err != nil {
+		if err := LoadSampleIfEmpty(ctx, store); err != nil {
 			return nil, err
 		}
 	}
@@ -67,8 +71,14 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	// The table exists (models.Migrate made it), so New only checks it;
 	// it must get the already-open pool: on its own it would open one with
 	// a one-second connection lifetime, and panic if the database is down.
-	storage := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: storageGCOff})
-	limits := mysqlstorage.New(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
+	storage, err := newStorage(mysqlstorage.Config{Db: sqlDB, Table: "sessions", GCInterval: storageGCOff})
+	if err != nil {
+		return nil, err
+	}
+	limits, err := newStorage(mysqlstorage.Config{Db: sqlDB, Table: "rate_limits", GCInterval: cfg.SessionGCInterval})
+	if err != nil {
+		return nil, err
+	}
 	proxies, err := web.NewProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -85,9 +95,18 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 				SaveEveryRequest: v.SessionSaveEveryRequest}
 		},
 	})
-	f, _, err := app.New(app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
-		SecureCookies: cfg.SecureCookies, Proxies: proxies, LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: limiterTimeout},
-		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout})
+	deps := app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
+		SecureCookies: cfg.SecureCookies, Proxies: proxies,
+		LimiterStorage: web.BoundedStorage{Storage: limits, Timeout: limiterTimeout, Retry: store.RetryConflicts},
+		PageCacheTTL:   cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout}
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		if m, err = metrics.New(store); err != nil {
+			return nil, err
+		}
+		deps.Metrics = m.Middleware()
+	}
+	f, _, err := app.New(deps)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +114,19 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	watchCtx, cancel := context.WithCancel(context.Background())
 	go live.Watch(watchCtx, cfg.SettingsRefresh)
 	go sweep(watchCtx, store, live, cfg.SessionGCInterval, log)
-	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, cancel: cancel}, nil
+	return &Server{Fiber: f, Store: store, Settings: live, Sessions: sessions, Metrics: m, cancel: cancel}, nil
+}
+
+// newStorage is mysqlstorage.New, which panics when the database fails
+// (down for a moment, or a Galera node that lost its quorum), with the
+// panic turned into an error: start-up then exits with a message.
+func newStorage(cfg mysqlstorage.Config) (st *mysqlstorage.Storage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("server: %s storage: %v", cfg.Table, r)
+		}
+	}()
+	return mysqlstorage.New(cfg), nil
 }
 
 // Close stops the background work and the HTTP server (waiting up to
@@ -108,7 +139,9 @@ func (s *Server) Close(timeout time.Duration) error {
 	return nil
 }
 
-func loadSampleIfEmpty(ctx context.Context, store *models.Store) error {
+// LoadSampleIfEmpty loads the tutorial's sample data into a database that
+// has no categories; instances starting at once load it once.
+func LoadSampleIfEmpty(ctx context.Context, store *models.Store) error {
 	n, err := store.CountCategories(ctx)
 	if err != nil {
 		return err

@@ -39,6 +39,9 @@ func sweep(ctx context.Context, store *models.Store, live *settings.Live, interv
 		case n > 0:
 			log.Info("swept expired sessions", "deleted", n)
 		}
+		if _, err := store.TrimEndedSessions(ctx, time.Now(), sweepBatch); err != nil && ctx.Err() == nil {
+			log.Warn("trimming the records of ended sessions failed", "err", err.Error())
+		}
 		trimLogins(ctx, store, log)
 	}
 }

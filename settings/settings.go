@@ -175,16 +175,15 @@ func (l *Live) Watch(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Save validates and stores new values; on a validation error nothing is
+// Save validates and stores new values, all in one statement, so that no
+// instance ever reads half of a change; on a validation error nothing is
 // changed and the field errors are returned.
 func (l *Live) Save(ctx context.Context, v Values) (map[string]string, error) {
 	if errs := v.Validate(); len(errs) > 0 {
 		return errs, nil
 	}
-	for key, value := range v.Rows() {
-		if err := l.store.SetSetting(ctx, key, value); err != nil {
-			return nil, fmt.Errorf("settings: save: %w", err)
-		}
+	if err := l.store.SetSettings(ctx, v.Rows()); err != nil {
+		return nil, fmt.Errorf("settings: save: %w", err)
 	}
 	l.current.Store(&v)
 	return nil, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"rango/models"
 	"rango/views"
 )
 
@@ -53,6 +54,12 @@ var flashMessages = map[string]string{
 	// With a count (SetFlashCount): %s is the number, written out.
 	"all_cleared": "Every session was ended (%s), yours too: log in again to go on.",
 	"own_ended":   "You ended %s, including your own: log in again to go on.",
+	// Why the session the browser held was ended (models.Ended*).
+	endedFlash + models.EndedSignedOut:       "You were signed out: you ended this session from another device.",
+	endedFlash + models.EndedByAdmin:         "You were signed out: an administrator ended your session.",
+	endedFlash + models.EndedPasswordChanged: "You were signed out: your password was changed. Log in with the new one.",
+	endedFlash + models.EndedTimedOut:        "You were signed out: your session timed out.",
+	endedFlash + models.EndedAccountDeleted:  "You were signed out: your account was deleted.",
 }
 
 // SetFlash shows a message on the next page this browser loads.

@@ -95,9 +95,10 @@ var ErrBusy = NewError(fiber.StatusServiceUnavailable,
 	"Rango is busy with many requests from your browser at once. Nothing you did is lost. Please try again in a moment.")
 
 // retryAfter is the Retry-After of a 503: a second after a wait behind
-// one's own requests, five while the database is away.
+// one's own requests or a write that kept conflicting with others, five
+// while the database is away (or its Galera node is not ready).
 func retryAfter(err error) string {
-	if errors.Is(err, ErrBusy) {
+	if errors.Is(err, ErrBusy) || errors.Is(err, models.ErrConflict) {
 		return "1"
 	}
 	return "5"
@@ -109,8 +110,8 @@ func classify(err error) (int, string) {
 		return he.Status, he.Message
 	}
 	if models.IsUnavailable(err) {
-		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is not answering. " +
-			"Nothing you did is lost. Please try again in a few seconds."
+		return fiber.StatusServiceUnavailable, "Rango is temporarily unavailable: its database is busy or not answering. " +
+			"Nothing stored is lost. Please try again in a few seconds."
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

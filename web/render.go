@@ -46,6 +46,11 @@ func BaseOf(c *fiber.Ctx, title, nav string) Base {
 	b.Consent = ConsentOf(c)
 	b.ShowConsent = b.Consent == ""
 	b.Flash = TakeFlash(c)
+	if s, ok := c.Locals(sessionLocal{}).(*Session); ok {
+		if msg := s.EndedMessage(); msg != "" {
+			b.Flash = msg
+		}
+	}
 	return b
 }
 

@@ -143,6 +143,7 @@ func (m *Sessions) Middleware() fiber.Handler {
 		s := &Session{c: c, m: m}
 		c.Locals(sessionLocal{}, s)
 		err := c.Next()
+		defer s.afterRequest()
 		if saveErr := s.commit(); saveErr != nil {
 			if err == nil {
 				return saveErr
@@ -168,6 +169,11 @@ type Session struct {
 	m         *Sessions
 	loaded    bool
 	loadErr   error // a failed load, reported again rather than retried
+	// ended is why the session the browser presented was ended
+	// (models.Ended*), when its key names no session and a record says;
+	// endedShown tells that a page showed it.
+	ended      string
+	endedShown bool
 	key       string
 	stored    bool // a row existed when the session was loaded
 	data      Data
@@ -198,7 +204,52 @@ func (s *Session) load() error {
 		s.data[k] = fs.Get(k)
 	}
 	s.loaded = true
+	if !s.stored && s.HasCookie() {
+		s.ended = s.endedReason()
+	}
 	return nil
+}
+
+// endedReason looks up why the key the browser presented names no
+// session: only then, never on a normal page view. A failed look-up is
+// no reason: the visitor is anonymous either way.
+func (s *Session) endedReason() string {
+	reason, err := s.m.store.EndedReason(s.c.UserContext(), KeyHash(s.c.Cookies(s.m.name)))
+	if err != nil {
+		s.m.log.Warn("looking up an ended session failed", "err", err.Error())
+	}
+	return reason
+}
+
+// EndedMessage returns, once, the message that tells the visitor why the
+// session their browser presented was ended ("An administrator ended your
+// session"), or "". A page that shows it calls this; otherwise the next
+// page shows it.
+func (s *Session) EndedMessage() string {
+	if s.ended == "" || s.endedShown {
+		return ""
+	}
+	s.endedShown = true
+	return flashMessages[endedFlash+s.ended]
+}
+
+// endedFlash prefixes the flash codes of the reasons a session ended.
+const endedFlash = "ended_"
+
+// afterRequest tidies up a browser whose key names no session: the next
+// page says why it was ended if this one did not, and the stale cookie
+// goes (unless the request saved a new session), so that the key is
+// looked up once.
+func (s *Session) afterRequest() {
+	if !s.loaded || s.stored || !s.HasCookie() {
+		return
+	}
+	if s.ended != "" && !s.endedShown {
+		SetFlash(s.c, endedFlash+s.ended)
+	}
+	if len(s.c.Response().Header.PeekCookie(s.m.name)) == 0 {
+		s.setCookie("", -1)
+	}
 }
 
 // fiberSession has Fiber's session middleware find the key in the cookie

@@ -25,6 +25,19 @@ type contextStorage interface {
 type BoundedStorage struct {
 	Storage contextStorage
 	Timeout time.Duration
+	// Retry, if set, runs each write again while it conflicts with a
+	// concurrent one (models.Store.RetryConflicts), within the timeout.
+	Retry func(context.Context, func(context.Context) error) error
+}
+
+// write runs a write within the timeout, retried if Retry is set.
+func (b BoundedStorage) write(f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	defer cancel()
+	if b.Retry == nil {
+		return f(ctx)
+	}
+	return b.Retry(ctx, f)
 }
 
 // Get reads a key.
@@ -36,16 +49,12 @@ func (b BoundedStorage) Get(key string) ([]byte, error) {
 
 // Set writes a key.
 func (b BoundedStorage) Set(key string, val []byte, exp time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
-	defer cancel()
-	return b.Storage.SetWithContext(ctx, key, val, exp)
+	return b.write(func(ctx context.Context) error { return b.Storage.SetWithContext(ctx, key, val, exp) })
 }
 
 // Delete deletes a key.
 func (b BoundedStorage) Delete(key string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
-	defer cancel()
-	return b.Storage.DeleteWithContext(ctx, key)
+	return b.write(func(ctx context.Context) error { return b.Storage.DeleteWithContext(ctx, key) })
 }
 
 // Reset deletes every key.
@@ -95,8 +104,9 @@ func (s SessionStorage) GetWithContext(ctx context.Context, key string) ([]byte,
 		return nil, nil
 	}
 	if s.limits().Ended(row.Expiry, row.CreatedAt, row.LastSeen, time.Now()) {
-		// Deleted now, so that lowering a limit back does not revive it.
-		if err := s.Storage.DeleteWithContext(ctx, key); err != nil {
+		// Ended now, so that lowering a limit back does not revive it,
+		// with the reason recorded for the browser (Session.Ended).
+		if err := s.Store.EndSession(ctx, key, models.EndedTimedOut); err != nil {
 			return nil, &StorageError{err}
 		}
 		return nil, nil
@@ -104,9 +114,12 @@ func (s SessionStorage) GetWithContext(ctx context.Context, key string) ([]byte,
 	return row.Data, nil
 }
 
-// DeleteWithContext deletes a session.
+// DeleteWithContext deletes a session (logout, login's new key), run
+// again while it conflicts with a concurrent write of the row, as on a
+// Galera cluster a burst of the same browser's requests on another node
+// makes it.
 func (s SessionStorage) DeleteWithContext(ctx context.Context, key string) error {
-	return s.Storage.DeleteWithContext(ctx, key)
+	return s.Store.RetryConflicts(ctx, func(ctx context.Context) error { return s.Storage.DeleteWithContext(ctx, key) })
 }
 
 func (s SessionStorage) limits() models.SessionLimits {

@@ -124,11 +124,11 @@ func TestWriteQueueErrorReachesEveryWrite(t *testing.T) {
 		return nil
 	}
 	errs := make(chan error, 10)
-	go func() { errs <- q.submit(context.Background(), "k", &sessionWrite{}, commit) }()
+	var wg sync.WaitGroup
+	wg.Go(func() { errs <- q.submit(context.Background(), "k", &sessionWrite{}, commit) })
 	for calls.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	var wg sync.WaitGroup
 	for range 5 {
 		wg.Go(func() { errs <- q.submit(context.Background(), "k", &sessionWrite{}, commit) })
 	}

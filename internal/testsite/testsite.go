@@ -159,6 +159,16 @@ func Config(db *Database) config.Config {
 // port until the test ends. edit, if not nil, changes the configuration.
 func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 	t.Helper()
+	site, err := TryStart(t, db, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+// TryStart is Start returning its error instead of failing the test, for
+// starting several sites at once.
+func TryStart(t testing.TB, db *Database, edit func(*config.Config)) (*Site, error) {
 	cfg := Config(db)
 	if edit != nil {
 		edit(&cfg)
@@ -168,25 +178,28 @@ func Start(t testing.TB, db *Database, edit func(*config.Config)) *Site {
 	log := slog.New(countingHandler{Logger(t).Handler(), errCount})
 	store, err := models.Open(ctx, cfg.DSN, cfg.DBWait, log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
+		store.Close()
+		return nil, err
 	}
 	srv, err := server.New(ctx, cfg, store, log)
 	if err != nil {
-		t.Fatal(err)
+		store.Close()
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		store.Close()
+		return nil, err
 	}
 	go func() { _ = srv.Fiber.Listener(ln) }()
 	t.Cleanup(func() {
 		_ = srv.Close(5 * time.Second)
 		_ = store.Close()
 	})
-	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store, errors: errCount}
+	return &Site{URL: "http://" + ln.Addr().String(), Server: srv, Store: store, errors: errCount}, nil
 }
 
 // Client is a browser-like HTTP client: it keeps cookies, does not follow

@@ -9,6 +9,8 @@
 //	go run ./tools/loadgen -mix mixed
 //	go run ./tools/loadgen -fill 1000000     # then time the admin pages
 //	go run ./tools/loadgen -cleanup 500000   # clearsessions under load
+//	go run ./tools/loadgen -limit            # Rango against the stack's limit
+//	go run ./tools/loadgen -target http://127.0.0.1:8080   # a site already running (tools/cluster)
 package main
 
 import (
@@ -49,6 +51,9 @@ type options struct {
 	fill     int
 	cleanup  int
 	keep     bool
+	limit    bool
+	rounds   int
+	target   string // base URL of a running site; empty: start one
 	// acceptEncoding is sent with every request, as a browser does.
 	acceptEncoding string
 }
@@ -57,6 +62,9 @@ type options struct {
 const chromiumEncodings = "gzip, deflate, br, zstd"
 
 func main() {
+	if runLimitServerIfAsked() {
+		return
+	}
 	var o options
 	flag.IntVar(&o.browsers, "browsers", 64, "concurrent simulated browsers")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to send load")
@@ -65,6 +73,9 @@ func main() {
 	flag.IntVar(&o.fill, "fill", 0, "fill the sessions table with this many rows first, then time the admin pages")
 	flag.IntVar(&o.cleanup, "cleanup", 0, "add this many expired sessions, then run -clearsessions during the load and report both")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark database afterwards")
+	flag.BoolVar(&o.limit, "limit", false, "compare returning visitors on Rango with the stack's limit (a minimal Fiber handler doing the same database work), in interleaved rounds")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each in -limit mode")
+	flag.StringVar(&o.target, "target", "", "base `URL` of a site already running (a cluster's load balancer, say) to load instead of starting one; -db and the memory and round-trip figures do not apply")
 	flag.StringVar(&o.acceptEncoding, "accept-encoding", chromiumEncodings, "Accept-Encoding of every request ('' asks for no compression)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -73,6 +84,15 @@ func main() {
 }
 
 func run(o options) error {
+	if o.target != "" {
+		if o.fill > 0 || o.cleanup > 0 {
+			return fmt.Errorf("-fill and -cleanup need a server of loadgen's own, not -target")
+		}
+		srv := &server{base: strings.TrimSuffix(o.target, "/")}
+		fmt.Printf("target %s, %d browsers, mix %s, %s\n", srv.base, o.browsers, o.mix, o.duration)
+		load(o, srv, nil, o.duration).print(srv)
+		return nil
+	}
 	dbName := fmt.Sprintf("rango_bench_%d", time.Now().Unix())
 	admin, err := sql.Open("mysql", o.server+"?interpolateParams=true")
 	if err != nil {
@@ -112,6 +132,9 @@ func run(o options) error {
 	}
 	if o.cleanup > 0 {
 		return cleanupUnderLoad(o, srv, db, bin, dsn)
+	}
+	if o.limit {
+		return compareWithLimit(o, srv, admin, dsn)
 	}
 	res := load(o, srv, admin, o.duration)
 	res.print(srv)
@@ -172,8 +195,12 @@ func (s *server) stop() {
 	_ = s.cmd.Wait()
 }
 
-// memory returns the server's current and peak resident set size in MiB.
+// memory returns the server's current and peak resident set size in MiB
+// (0 for a -target site).
 func (s *server) memory() (rss, peak float64) {
+	if s.cmd == nil {
+		return 0, 0
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, 0
@@ -194,8 +221,12 @@ func (s *server) memory() (rss, peak float64) {
 	return rss, peak
 }
 
-// questions reads MariaDB's Questions counter (statements from clients).
+// questions reads MariaDB's Questions counter (statements from clients);
+// 0 without a database (-target).
 func questions(db *sql.DB) int64 {
+	if db == nil {
+		return 0
+	}
 	var name string
 	var n int64
 	_ = db.QueryRow("SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n)
@@ -225,6 +256,9 @@ func (r result) print(s *server) {
 	fmt.Printf("requests %d in %s: %.0f req/s; errors %d\n", r.requests, r.elapsed.Round(time.Millisecond), r.rate(), r.errors)
 	fmt.Printf("latency p50 %s  p95 %s  p99 %s\n", r.percentile(0.50).Round(10*time.Microsecond),
 		r.percentile(0.95).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond))
+	if s.cmd == nil {
+		return // a -target site: its database and process are not loadgen's
+	}
 	fmt.Printf("database round trips per request %.2f (MariaDB Questions)\n", float64(r.trips)/float64(max(r.requests, 1)))
 	fmt.Printf("response body bytes per request %.0f\n", float64(r.bytes)/float64(max(r.requests, 1)))
 	fmt.Printf("server memory: RSS %.0f MiB, peak %.0f MiB\n", rss, peak)
@@ -232,16 +266,30 @@ func (r result) print(s *server) {
 
 // load runs the browsers for d and measures.
 func load(o options, s *server, admin *sql.DB, d time.Duration) result {
+	return measure(newBrowsers(o, s.base), s.base, admin, d)
+}
+
+// newBrowsers makes o.browsers browsers of o.mix for the site at base and
+// warms them up there.
+func newBrowsers(o options, base string) []*browser {
 	browsers := make([]*browser, o.browsers)
 	for i := range browsers {
-		browsers[i] = newBrowser(s.base, browserTransport(i), role(o.mix, i), i)
+		browsers[i] = newBrowser(base, browserTransport(i), role(o.mix, i), i)
 		browsers[i].acceptEncoding = o.acceptEncoding
 		browsers[i].warmUp()
 		browsers[i].bytes = 0
 	}
+	return browsers
+}
+
+// measure runs the browsers against the site at base for d and measures.
+func measure(browsers []*browser, base string, admin *sql.DB, d time.Duration) result {
 	var requests, errors atomic.Int64
 	var mu sync.Mutex
 	var latencies []time.Duration
+	for _, b := range browsers {
+		b.base, b.bytes = base, 0
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	q0 := questions(admin)
