@@ -37,15 +37,12 @@ func wantSignedOutOnce(t *testing.T, c *testsite.Client, path, why string) {
 // page it is sent to, not a silent login page.
 func TestTimedOutSessionSaysSo(t *testing.T) {
 	site := testsite.Start(t, db, nil)
+	site.KeepSettings(t)
 	v := site.Server.Settings.Current()
 	v.SessionIdleTimeout = 10 * time.Minute
 	if _, err := site.Server.Settings.Save(context.Background(), v); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		v.SessionIdleTimeout = 0
-		_, _ = site.Server.Settings.Save(context.Background(), v)
-	})
 	const why = "your session timed out"
 	idle := func(name string) *testsite.Client {
 		c := site.NewClient(t)

@@ -369,3 +369,30 @@ func (s *Site) SignedInClient(t testing.TB, name string) *Client {
 	c.Get("/")
 	return c
 }
+
+// KeepSettings restores the stored settings as they are now when the test
+// ends: the tests of a package share their database, and a live setting a
+// test saved would otherwise override the configuration of the sites that
+// later tests start.
+func (s *Site) KeepSettings(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := s.Store.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Store.DB().Exec("DELETE FROM settings WHERE `key` <> ?", models.SecretKeySetting).Error; err != nil {
+			t.Error(err)
+		}
+		delete(before, models.SecretKeySetting)
+		if len(before) > 0 {
+			if err := s.Store.SetSettings(ctx, before); err != nil {
+				t.Error(err)
+			}
+		}
+		if err := s.Server.Settings.Reload(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
