@@ -58,13 +58,28 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := site.Store.DB().Raw("SELECT kh FROM sessions LIMIT 1").Row().Scan(&hash); err != nil {
 		t.Fatal(err)
 	}
+	cat := newCategory(t, site, "Matrix Category", 1)
+	var pageID uint64
+	site.Store.DB().Raw("SELECT id FROM pages WHERE category_id = ?", cat.ID).Row().Scan(&pageID)
+	member, _ := site.Store.UserByName(context.Background(), "matrixuser")
+	ids := strings.NewReplacer("/categories/1", fmt.Sprintf("/categories/%d", cat.ID), "/pages/1", fmt.Sprintf("/pages/%d", pageID),
+		"/users/1", fmt.Sprintf("/users/%d", member.ID))
 	routes := []struct{ method, path string }{
-		{"GET", "/admin/"}, {"GET", "/admin/sessions"}, {"GET", "/admin/sessions/" + hash}, {"GET", "/admin/audit"},
-		{"GET", "/admin/settings"}, {"POST", "/admin/settings"}, {"POST", "/admin/sessions/delete-selected"},
+		{"GET", "/admin/"}, {"GET", "/admin/stats"}, {"GET", "/admin/sessions"}, {"GET", "/admin/sessions?status=active&sort=size"},
+		{"GET", "/admin/sessions/" + hash}, {"GET", "/admin/audit"}, {"GET", "/admin/audit?type=sessions"},
+		{"GET", "/admin/settings"}, {"POST", "/admin/settings"}, {"POST", "/admin/sessions/end"},
 		{"POST", "/admin/sessions/delete-expired"}, {"POST", "/admin/sessions/delete-all"},
 		{"POST", "/admin/sessions/" + hash + "/delete"}, {"POST", "/admin/users/1/logout-everywhere"},
+		{"GET", "/admin/categories"}, {"GET", "/admin/categories/1"}, {"GET", "/admin/pages"}, {"GET", "/admin/pages/1"},
+		{"GET", "/admin/users"}, {"GET", "/admin/users/1"},
+		{"POST", "/admin/categories"}, {"POST", "/admin/categories/delete"}, {"POST", "/admin/categories/1"},
+		{"POST", "/admin/categories/1/reset"}, {"POST", "/admin/categories/1/delete"}, {"POST", "/admin/pages/delete"},
+		{"POST", "/admin/pages/1"}, {"POST", "/admin/pages/1/reset-views"}, {"POST", "/admin/pages/1/delete"},
+		{"POST", "/admin/users/1/staff"}, {"POST", "/admin/users/1/active"}, {"POST", "/admin/users/1/password"},
+		{"POST", "/admin/users/1/delete"},
 	}
 	for _, rt := range routes {
+		rt.path = ids.Replace(rt.path)
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 			do := func(c *testsite.Client) *testsite.Response {
 				c.Get("/")
@@ -156,7 +171,7 @@ func TestListFiltersAndPaging(t *testing.T) {
 		t.Errorf("paged through %d sessions in %d pages, want 122 in 3", len(seen), pages)
 	}
 	// Back from the last page.
-	prev, ok := doc(t, r).Find("a:contains('Newer')").Attr("href")
+	prev, ok := doc(t, r).Find("[data-testid=prev]").Attr("href")
 	if !ok {
 		t.Fatal("no link to newer sessions on the last page")
 	}
@@ -265,7 +280,13 @@ func TestClearing(t *testing.T) {
 		r := staff.Do(http.MethodPost, "/admin/sessions/"+web.KeyHash(key)+"/delete", url.Values{"_csrf": {staff.CSRF}},
 			http.Header{"HX-Request": {"true"}, "HX-Target": {"row-" + web.KeyHash(key)}})
 		wantStatus(t, r, http.StatusOK)
-		if strings.TrimSpace(r.Body) != "" {
+		// The row is swapped for nothing: everything in the answer goes
+		// elsewhere, out of band.
+		d := doc(t, r)
+		if got := d.Find("#admin-notices[hx-swap-oob] [data-testid=notice]").Text(); !strings.Contains(got, "Ended 1 session of clear1.") {
+			t.Errorf("the result message is %q", got)
+		}
+		if d.Find("body > *").Not("[hx-swap-oob]").Length() != 0 || strings.TrimSpace(d.Find("body").Children().Remove().End().Text()) != "" {
 			t.Errorf("the row should be swapped for nothing, got %q", r.Body)
 		}
 		if who := whoami(t, v); who != "" {
@@ -284,7 +305,13 @@ func TestClearing(t *testing.T) {
 		a, b, keep := newVisitor("sel-a"), newVisitor("sel-b"), newVisitor("sel-keep")
 		staff.Get("/admin/sessions")
 		form := url.Values{"ids": {web.KeyHash(a.Cookie(web.SessionCookie)), web.KeyHash(b.Cookie(web.SessionCookie)), "junk"}}
-		r := staff.Post("/admin/sessions/delete-selected", form)
+		r := staff.Post("/admin/sessions/end", form)
+		wantStatus(t, r, http.StatusOK) // the confirmation
+		if whoami(t, a) == "" || whoami(t, b) == "" {
+			t.Fatal("sessions ended before the confirmation")
+		}
+		form.Set("confirmed", "yes")
+		r = staff.Post("/admin/sessions/end", form)
 		wantStatus(t, r, http.StatusSeeOther)
 		if whoami(t, a) != "" || whoami(t, b) != "" {
 			t.Error("a selected session survived")
@@ -328,10 +355,22 @@ func TestClearing(t *testing.T) {
 	t.Run("all", func(t *testing.T) {
 		v := newVisitor("lastone")
 		staff.Get("/admin/sessions")
-		r := staff.Post("/admin/sessions/delete-all", url.Values{"confirm": {"yes"}})
+		r := staff.Post("/admin/sessions/delete-all", url.Values{"confirm": {"yes"}, "back": {"/admin/sessions?status=active"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		if whoami(t, v) == "" {
 			t.Fatal("sessions cleared without the confirmation word")
+		}
+		// The error is in the danger card, next to its box; the list is
+		// still there.
+		d := doc(t, r)
+		if msg := d.Find("#danger-card [data-testid=confirm-error]").Text(); !strings.Contains(msg, "Nothing was cleared") {
+			t.Errorf("no inline error in the danger card: %q", msg)
+		}
+		if inv, _ := d.Find("#confirm").Attr("aria-invalid"); inv != "true" {
+			t.Error("the confirmation box is not marked invalid")
+		}
+		if d.Find("[data-testid=sessions]").Length() != 1 || d.Find("h1").Text() != "Sessions" {
+			t.Error("the wrong word lost the list")
 		}
 		r = staff.Post("/admin/sessions/delete-all", url.Values{"confirm": {"clear"}})
 		wantStatus(t, r, http.StatusSeeOther)
@@ -352,11 +391,11 @@ func TestAuditTrail(t *testing.T) {
 	key := v.Cookie(web.SessionCookie)
 	staff.Get("/admin/sessions")
 	staff.Post("/admin/sessions/"+web.KeyHash(key)+"/delete", nil)
-	staff.Post("/admin/settings", url.Values{"session_cookie_age": {"3600"}, "visit_interval": {"86400"}})
+	staff.Post("/admin/settings", url.Values{"session_cookie_age": {"3600"}, "visit_interval": {"86400"}, "impact_confirmed": {"yes"}})
 	r := staff.Get("/admin/audit")
 	wantStatus(t, r, http.StatusOK)
 	text := doc(t, r).Find("[data-testid=audit]").Text()
-	for _, want := range []string{"auditboss", "end session", web.KeyHash(key), "change settings", "session_cookie_age 1209600 → 3600"} {
+	for _, want := range []string{"auditboss", "end session", web.KeyHash(key), "change settings", "session_cookie_age 2 weeks → 1 hour"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("audit trail lacks %q:\n%s", want, text)
 		}
@@ -372,7 +411,10 @@ func TestAdminFormsNeedCSRF(t *testing.T) {
 	site := testsite.Start(t, db, nil)
 	staff := staffClient(t, site, "csrfboss")
 	staff.Get("/admin/")
-	for _, path := range []string{"/admin/settings", "/admin/sessions/delete-selected", "/admin/sessions/delete-expired",
+	for _, path := range []string{"/admin/categories", "/admin/categories/delete", "/admin/categories/1", "/admin/categories/1/reset",
+		"/admin/categories/1/delete", "/admin/pages/delete", "/admin/pages/1", "/admin/pages/1/reset-views", "/admin/pages/1/delete",
+		"/admin/users/1/staff", "/admin/users/1/active", "/admin/users/1/password", "/admin/users/1/delete",
+		"/admin/settings", "/admin/sessions/end", "/admin/sessions/delete-expired",
 		"/admin/sessions/delete-all", "/admin/sessions/0123456789abcdef/delete", "/admin/users/1/logout-everywhere"} {
 		r := staff.Do(http.MethodPost, path, url.Values{"confirm": {"clear"}}, nil)
 		wantStatus(t, r, http.StatusForbidden)
@@ -415,8 +457,19 @@ func TestDashboardCounts(t *testing.T) {
 		t.Errorf("dashboard shows active %s expired %s anonymous %s; database has %d, %d, %d",
 			num("active"), num("expired"), num("anonymous"), active, expired, anon)
 	}
-	if d.Find("svg.rango-chart rect.bar").Length() != 14 {
-		t.Error("the chart does not have 14 days")
+	bars := d.Find("[data-testid=chart] a.admin-bar")
+	if bars.Length() != 14 {
+		t.Fatalf("the chart has %d days, want 14", bars.Length())
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	if href, _ := bars.Last().Attr("href"); href != "/admin/sessions?day="+today {
+		t.Errorf("today's bar links to %q", href)
+	}
+	for id, want := range map[string]string{"active": "/admin/sessions?status=active", "expired": "/admin/sessions?status=expired",
+		"anonymous": "/admin/sessions?status=active&who=anonymous", "logged-in": "/admin/sessions?status=active&who=users"} {
+		if href, _ := d.Find("[data-testid=" + id + "]").Parent().Attr("href"); href != want {
+			t.Errorf("the %s card links to %q, want %q", id, href, want)
+		}
 	}
 }
 

@@ -3,12 +3,9 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,8 +13,9 @@ import (
 	"rango/web"
 )
 
-// pageSize is how many sessions the list shows at a time.
-const pageSize = 50
+// countCap is up to where the list counts its matches exactly; beyond, it
+// says "more than 100,000", so that counting stays short at a million.
+const countCap = 100000
 
 // sessionRow is one session as the list shows it.
 type sessionRow struct {
@@ -27,108 +25,146 @@ type sessionRow struct {
 	Current  bool
 }
 
-// listQuery is the list's filters and position, read from the URL.
-type listQuery struct {
-	Status, User, Search string
-	After, Before        string
-	Problem              string
-}
-
-// values encodes the filters (not the position) for links.
-func (q listQuery) values() url.Values {
-	v := url.Values{}
-	for k, s := range map[string]string{"status": q.Status, "user": q.User, "q": q.Search} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	return v
-}
-
-// Link returns the list URL for these filters at a cursor.
-func (q listQuery) Link(param string, cur *models.SessionCursor) string {
-	v := q.values()
-	if cur != nil {
-		v.Set(param, fmt.Sprintf("%d.%s", cur.LastSeen, cur.Hash))
-	}
-	if len(v) == 0 {
-		return "/admin/sessions"
-	}
-	return "/admin/sessions?" + v.Encode()
-}
-
-// parseCursor reads "lastseen.hash"; anything else is no cursor.
-func parseCursor(s string) *models.SessionCursor {
-	seen, hash, ok := strings.Cut(s, ".")
-	n, err := strconv.ParseInt(seen, 10, 64)
-	if !ok || err != nil || !web.ValidKeyHash(hash) {
-		return nil
-	}
-	return &models.SessionCursor{LastSeen: n, Hash: hash}
-}
-
-// cleanParam keeps a query parameter short and valid text.
-func cleanParam(s string, max int) string {
-	s = strings.TrimSpace(strings.ToValidUTF8(s, ""))
-	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max])
-	}
-	return s
-}
-
-// listPage is the data of admin/sessions.
+// listPage is the data of admin/sessions and its admin_session_table.
 type listPage struct {
-	base
+	page
 	Query    listQuery
+	Sorts    []sortOption
 	Rows     []sessionRow
+	Total    listTotal
+	From, To int
 	PrevLink string
 	NextLink string
-	Back     string
+	// Back is this list's address, where forms on it come back to.
+	Back string
+	// Problem is why the list is empty (an unknown user name).
+	Problem string
+	// ConfirmError is the clear-all form's error, shown in its card.
+	ConfirmError string
+	// TableNotice is the result of a bulk action, shown above the table
+	// when htmx swaps the table alone.
+	TableNotice *notice
 }
 
+// Matching tells whether the filter matches more sessions than the page
+// shows, so that "select all matching" has more to select.
+func (p listPage) Matching() bool { return !p.Total.Exact || p.Total.N > int64(len(p.Rows)) }
+
 func (h *Handler) listSessions(c *fiber.Ctx) error {
-	q := listQuery{
-		Status: c.Query("status"), User: cleanParam(c.Query("user"), models.MaxUsername),
-		Search: cleanParam(c.Query("q"), 100), After: c.Query("after"), Before: c.Query("before"),
+	q := readListQuery(func(k string) string { return c.Query(k) })
+	data, err := h.listData(c, q, c.OriginalURL())
+	if err != nil {
+		return err
 	}
-	if q.Status != "active" && q.Status != "expired" {
-		q.Status = ""
-	}
-	filter := models.SessionFilter{Status: q.Status, Search: q.Search, Limits: h.settings.Current().SessionLimits()}
-	if q.User != "" {
-		u, err := h.store.UserByName(c.UserContext(), q.User)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			q.Problem = fmt.Sprintf("There is no user called %q.", q.User)
-		case err != nil:
-			return err
-		default:
-			filter.UserID = u.ID
-		}
-	}
-	data := listPage{base: adminBase(c, "Admin: sessions", "sessions"), Query: q}
-	if q.Problem == "" {
-		cursor, before := parseCursor(q.After), false
-		if b := parseCursor(q.Before); b != nil {
-			cursor, before = b, true
-		}
-		page, err := h.store.ListSessions(c.UserContext(), filter, cursor, before, pageSize)
-		if err != nil {
-			return err
-		}
-		data.Rows = h.rows(c, page.Sessions)
-		if page.Prev != nil {
-			data.PrevLink = q.Link("before", page.Prev)
-		}
-		if page.Next != nil {
-			data.NextLink = q.Link("after", page.Next)
-		}
-	}
-	data.Back = string(c.Request().URI().RequestURI())
 	if web.IsHTMX(c) && c.Get("HX-Target") == "session-table" {
 		return web.RenderPartial(c, fiber.StatusOK, "admin_session_table", data)
 	}
 	return web.Render(c, fiber.StatusOK, "admin/sessions", data)
+}
+
+// filterOf turns the list's parameters into a store filter; problem says
+// why nothing can match (an unknown user name).
+func (h *Handler) filterOf(c *fiber.Ctx, q listQuery) (f models.SessionFilter, problem string, err error) {
+	f = models.SessionFilter{Status: q.Status, Who: q.Who, Search: q.Search, Limits: h.settings.Current().SessionLimits()}
+	if q.Day != "" {
+		f.Day, _ = time.Parse(dayFormat, q.Day)
+	}
+	if q.User != "" {
+		u, err := h.store.UserByName(c.UserContext(), q.User)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return f, fmt.Sprintf("There is no user called “%s”.", q.User), nil
+		case err != nil:
+			return f, "", err
+		}
+		f.UserID = u.ID
+	}
+	return f, "", nil
+}
+
+// listData reads one page of the list; back is the list's address.
+func (h *Handler) listData(c *fiber.Ctx, q listQuery, back string) (listPage, error) {
+	data := listPage{page: h.page(c, "sessions", "Sessions", dashboardCrumb), Query: q, Back: back, Sorts: sortOptions,
+		Total: listTotal{Noun: nounOf(q), Exact: true}}
+	f, problem, err := h.filterOf(c, q)
+	if err != nil || problem != "" {
+		data.Problem = problem
+		return data, err
+	}
+	cursor, before := parseCursor(q.After), false
+	if b := parseCursor(q.Before); b != nil {
+		cursor, before = b, true
+	}
+	pg, err := h.store.ListSessions(c.UserContext(), f, sortOf(q.Sort).Sort, cursor, before, pageSize)
+	if err != nil {
+		return data, err
+	}
+	data.Rows = h.rows(c, pg.Sessions)
+	data.From = q.From
+	if pg.Prev == nil {
+		data.From = 1
+	}
+	data.To = data.From + len(data.Rows) - 1
+	if pg.Prev != nil {
+		data.PrevLink = q.Link("before", pg.Prev, max(1, data.From-pageSize))
+	}
+	if pg.Next != nil {
+		data.NextLink = q.Link("after", pg.Next, data.To+1)
+	}
+	data.Total, err = h.total(c, q, f)
+	return data, err
+}
+
+// nounOf names what the list's summary counts.
+func nounOf(q listQuery) string {
+	if q.Status != "" {
+		return q.Status
+	}
+	return "sessions"
+}
+
+// total counts the sessions the filter keeps. When the dashboard's last
+// count already shows a status filter far past countCap, or for a day of
+// its chart, it answers from that count instead of counting again.
+func (h *Handler) total(c *fiber.Ctx, q listQuery, f models.SessionFilter) (listTotal, error) {
+	t := listTotal{Noun: nounOf(q), Exact: true}
+	snap := h.stats.latest() // the next view of a big list uses these
+	if snap != nil && q.onlyStatusWho() {
+		// Half as much again as the cap: the count may be 30 s old.
+		if known, ok := snapshotCount(snap.Stats, q); ok && known > countCap*3/2 {
+			t.N, t.Exact = countCap, false
+			return t, nil
+		}
+	}
+	if snap != nil && q.Day != "" && q.Status == "" && q.Who == "" && q.User == "" && q.Search == "" {
+		for _, d := range snap.Stats.PerDay {
+			if d.Day.Format(dayFormat) == q.Day {
+				t.N, t.About = d.Count, true
+				return t, nil
+			}
+		}
+	}
+	n, exact, err := h.store.CountSessions(c.UserContext(), f, countCap)
+	t.N, t.Exact = n, exact
+	return t, err
+}
+
+// snapshotCount is the dashboard's count for a filter of status and who
+// only, when it has one.
+func snapshotCount(st models.SessionStats, q listQuery) (int64, bool) {
+	switch {
+	case q.Status == "" && q.Who == "":
+		return st.Active + st.Expired, true
+	case q.Status == models.StatusActive && q.Who == "":
+		return st.Active, true
+	case q.Status == models.StatusExpired && q.Who == "":
+		return st.Expired, true
+	case q.Status == models.StatusActive && q.Who == models.WhoAnonymous:
+		return st.Anonymous, true
+	case q.Status == models.StatusActive && q.Who == models.WhoUsers:
+		return st.LoggedIn, true
+	}
+	return 0, false
 }
 
 // rows dresses sessions for display, marking the viewer's own.
@@ -180,7 +216,7 @@ func decodeData(raw []byte) ([]dataRow, error) {
 
 // sessionPage is the data of admin/session.
 type sessionPage struct {
-	base
+	page
 	Session     sessionRow
 	Data        []dataRow
 	DecodeError string
@@ -205,114 +241,12 @@ func (h *Handler) showSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	row := h.rows(c, []models.SessionInfo{s})[0]
 	cur := h.settings.Current()
-	data := sessionPage{base: adminBase(c, "Admin: session "+s.Hash, "sessions"), Session: h.rows(c, []models.SessionInfo{s})[0],
-		CookieAge: cur.SessionCookieAge, BrowserEnd: cur.SessionExpireAtBrowserClose}
+	data := sessionPage{page: h.page(c, "sessions", "Session "+row.ShortKey, dashboardCrumb, crumb{"Sessions", "/admin/sessions"}),
+		Session: row, CookieAge: cur.SessionCookieAge, BrowserEnd: cur.SessionExpireAtBrowserClose}
 	if data.Data, err = decodeData(s.Data); err != nil {
 		data.DecodeError = "This session's data cannot be decoded; the site treats it as an empty session."
 	}
 	return web.Render(c, fiber.StatusOK, "admin/session", data)
-}
-
-// backTo returns the list URL a form came from, or the plain list.
-func backTo(c *fiber.Ctx) string {
-	back := web.SafeNext(c.FormValue("back"))
-	if !strings.HasPrefix(back, "/admin/") {
-		return "/admin/sessions"
-	}
-	return back
-}
-
-func (h *Handler) deleteSession(c *fiber.Ctx) error {
-	s, err := h.sessionByHash(c)
-	if err != nil {
-		return err
-	}
-	n, err := h.store.DeleteSessionsByHash(c.UserContext(), []string{s.Hash})
-	if err != nil {
-		return err
-	}
-	if err := h.record(c, "end session", "session "+s.Hash, n); err != nil {
-		return err
-	}
-	if web.IsHTMX(c) && c.Get("HX-Target") != "" && strings.HasPrefix(c.Get("HX-Target"), "row-") {
-		return c.Status(fiber.StatusOK).SendString("") // the row disappears
-	}
-	web.SetFlash(c, "session_ended")
-	return web.Redirect(c, backTo(c))
-}
-
-func (h *Handler) deleteSelected(c *fiber.Ctx) error {
-	var hashes []string
-	for _, v := range c.Context().PostArgs().PeekMulti("ids") {
-		if s := string(v); web.ValidKeyHash(s) && len(hashes) < 500 {
-			hashes = append(hashes, s)
-		}
-	}
-	if len(hashes) == 0 {
-		web.SetFlash(c, "none_selected")
-		return web.Redirect(c, backTo(c))
-	}
-	n, err := h.store.DeleteSessionsByHash(c.UserContext(), hashes)
-	if err != nil {
-		return err
-	}
-	if err := h.record(c, "end selected sessions", strings.Join(hashes, " "), n); err != nil {
-		return err
-	}
-	web.SetFlash(c, "sessions_ended")
-	return web.Redirect(c, backTo(c))
-}
-
-func (h *Handler) logoutEverywhere(c *fiber.Ctx) error {
-	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
-	if err != nil {
-		return web.NewError(fiber.StatusNotFound, "There is no such user.")
-	}
-	user, err := h.store.UserByID(c.UserContext(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return web.NewError(fiber.StatusNotFound, "There is no such user.")
-	}
-	if err != nil {
-		return err
-	}
-	n, err := h.store.DeleteUserSessions(c.UserContext(), user.ID, "")
-	if err != nil {
-		return err
-	}
-	if err := h.record(c, "log out everywhere", "user "+user.Username, n); err != nil {
-		return err
-	}
-	web.SetFlash(c, "sessions_ended")
-	return web.Redirect(c, backTo(c))
-}
-
-func (h *Handler) deleteExpired(c *fiber.Ctx) error {
-	n, err := h.store.DeleteExpiredSessions(c.UserContext(), time.Now(), h.settings.Current().SessionLimits(), models.DeleteBatch, nil)
-	if err != nil {
-		return err
-	}
-	if err := h.record(c, "clear expired sessions", "", n); err != nil {
-		return err
-	}
-	web.SetFlash(c, "expired_cleared")
-	return web.Redirect(c, backTo(c))
-}
-
-// confirmWord must be typed to clear every session.
-const confirmWord = "clear"
-
-func (h *Handler) deleteAll(c *fiber.Ctx) error {
-	if strings.TrimSpace(strings.ToLower(c.FormValue("confirm"))) != confirmWord {
-		return web.NewError(fiber.StatusUnprocessableEntity,
-			"Nothing was cleared: type the word “clear” in the box to confirm that every session, yours included, should end.")
-	}
-	n, err := h.store.DeleteAllSessions(c.UserContext(), models.DeleteBatch)
-	if err != nil {
-		return err
-	}
-	if err := h.record(c, "clear all sessions", "", n); err != nil {
-		return err
-	}
-	return web.Redirect(c, "/login?next=%2Fadmin%2F")
 }

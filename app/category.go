@@ -53,7 +53,7 @@ func (a *App) showCategory(c *fiber.Ctx) error {
 	}
 	found, err := a.categoryWithPages(c.UserContext(), slug)
 	if errors.Is(err, models.ErrNotFound) {
-		return errNoCategory
+		return a.renamedCategory(c, slug)
 	}
 	if err != nil {
 		return err
@@ -77,6 +77,20 @@ type likeButton struct {
 	LoggedIn  bool
 	// Announcement is said by screen readers after a change.
 	Announcement string
+}
+
+// renamedCategory answers an address with a category's old slug with a
+// permanent redirect to its new one (shared links keep working), and any
+// other unknown slug with 404.
+func (a *App) renamedCategory(c *fiber.Ctx, slug string) error {
+	cat, err := a.store.CategoryByOldSlug(c.UserContext(), slug)
+	if errors.Is(err, models.ErrNotFound) {
+		return errNoCategory
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/category/"+url.PathEscape(cat.Slug), fiber.StatusMovedPermanently)
 }
 
 // likeAnnouncement says what a like or unlike did.
@@ -152,7 +166,7 @@ func (a *App) addCategory(c *fiber.Ctx) error {
 			web.SetFlash(c, "cat_added")
 			return web.Redirect(c, "/category/"+cat.Slug)
 		case errors.Is(err, models.ErrDuplicate):
-			errs["name"] = "A category with this name (or one that differs only in case or punctuation) already exists."
+			errs["name"] = web.CategoryTaken
 		default:
 			return err
 		}

@@ -31,7 +31,7 @@ type searchPage struct {
 // gets a page.
 func (a *App) search(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
-	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > models.MaxCategoryName || strings.ContainsFunc(q, isControl) {
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > models.MaxCategoryName || strings.ContainsFunc(q, web.IsControl) {
 		q = ""
 	}
 	cats, err := a.store.SuggestCategories(c.UserContext(), q, maxSuggestions)

@@ -28,7 +28,7 @@ type titled struct {
 // wantTitles names every page's title, for each role. A GET route that is
 // in neither this table nor notPages fails the test, so that a new page
 // gets its title checked.
-func wantTitles(sessionHash string) map[string]struct {
+func wantTitles(sessionHash, shortKey string, ids map[string]string) map[string]struct {
 	path string
 	want titled
 } {
@@ -50,16 +50,24 @@ func wantTitles(sessionHash string) map[string]struct {
 		"/restricted":              {"/restricted", titled{login, "Restricted", "Restricted"}},
 		"/account/sessions":        {"/account/sessions", titled{login, "Your sessions", "Your sessions"}},
 		"/account/password":        {"/account/password", titled{login, "Change your password", "Change your password"}},
-		"/admin/":                  {"/admin/", titled{login, forbidden, "Admin: sessions at a glance"}},
-		"/admin/sessions":          {"/admin/sessions", titled{login, forbidden, "Admin: sessions"}},
-		"/admin/sessions/:hash":    {"/admin/sessions/" + sessionHash, titled{login, forbidden, "Admin: session " + sessionHash}},
-		"/admin/audit":             {"/admin/audit", titled{login, forbidden, "Admin: audit trail"}},
-		"/admin/settings":          {"/admin/settings", titled{login, forbidden, "Admin: settings"}},
+		// The admin's titles end in " · Rango admin" instead.
+		"/admin/":               {"/admin/", titled{login, forbidden, "Dashboard"}},
+		"/admin/sessions":       {"/admin/sessions", titled{login, forbidden, "Sessions"}},
+		"/admin/sessions/:hash": {"/admin/sessions/" + sessionHash, titled{login, forbidden, "Session " + shortKey}},
+		"/admin/audit":          {"/admin/audit", titled{login, forbidden, "Audit trail"}},
+		"/admin/settings":       {"/admin/settings", titled{login, forbidden, "Settings"}},
+		"/admin/categories":     {"/admin/categories", titled{login, forbidden, "Categories"}},
+		"/admin/categories/:id": {"/admin/categories/" + ids["category"], titled{login, forbidden, "Python"}},
+		"/admin/pages":          {"/admin/pages", titled{login, forbidden, "Pages"}},
+		"/admin/pages/:id":      {"/admin/pages/" + ids["page"], titled{login, forbidden, ids["pageTitle"]}},
+		"/admin/users":          {"/admin/users", titled{login, forbidden, "Users"}},
+		"/admin/users/:id":      {"/admin/users/" + ids["user"], titled{login, forbidden, "titled"}},
 	}
 }
 
 // title fetches path (following one redirect) and returns the page's
-// title without the " · Rango" every title ends with.
+// title without the " · Rango" (or " · Rango admin") every title ends
+// with.
 func title(t *testing.T, c *testsite.Client, path string) string {
 	t.Helper()
 	r := c.Get(path)
@@ -76,7 +84,10 @@ func pageTitle(t *testing.T, r *testsite.Response) string {
 		t.Fatalf("%s: %d <title> elements", r.Request.URL.Path, n)
 	}
 	full := d.Find("title").Text()
-	name, ok := strings.CutSuffix(full, " · Rango")
+	name, ok := strings.CutSuffix(full, " · Rango admin")
+	if !ok || !strings.HasPrefix(r.Request.URL.Path, "/admin/") {
+		name, ok = strings.CutSuffix(full, " · Rango")
+	}
 	if !ok || strings.TrimSpace(name) == "" {
 		t.Errorf("%s: title %q, want “<what the page is> · Rango”", r.Request.URL.Path, full)
 	}
@@ -99,7 +110,13 @@ func TestEveryPageHasItsTitle(t *testing.T) {
 	staff.Login("titleboss", "correct horse battery")
 	hash := web.KeyHash(staff.Cookie(web.SessionCookie))
 
-	want := wantTitles(hash)
+	ids := map[string]string{}
+	var cat, page, firstTitle, member string
+	site.Store.DB().Raw("SELECT id FROM categories WHERE slug = 'python'").Row().Scan(&cat)
+	site.Store.DB().Raw("SELECT id, title FROM pages WHERE category_id = ? ORDER BY id LIMIT 1", cat).Row().Scan(&page, &firstTitle)
+	site.Store.DB().Raw("SELECT id FROM users WHERE username = 'titled'").Row().Scan(&member)
+	ids["category"], ids["page"], ids["pageTitle"], ids["user"] = cat, page, firstTitle, member
+	want := wantTitles(hash, web.ShortKey(staff.Cookie(web.SessionCookie)), ids)
 	for _, route := range site.Server.Fiber.GetRoutes(true) {
 		if route.Method != http.MethodGet {
 			continue

@@ -71,14 +71,22 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	err = a.checkPassword(c, ac, password)
+	if err == nil && !ac.user.IsActive { // told only to who knows the password, after the same work
+		err = models.ErrAccountDisabled
+	}
+	a.recordLogin(c, username, err)
 	var limited *limitedError
-	switch err := a.checkPassword(c, ac, password); {
+	switch {
 	case errors.As(err, &limited):
 		limited.retryAfter(c)
 		data.Problem = "Too many failed logins. For your account's safety, wait " + limited.wait() + " and try again."
 		return web.Render(c, fiber.StatusTooManyRequests, "pages/login", data)
 	case errors.Is(err, models.ErrInvalidCredentials):
 		data.Problem = "The user name or the password is not right."
+		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
+	case errors.Is(err, models.ErrAccountDisabled):
+		data.Problem = "This account is disabled."
 		return web.Render(c, fiber.StatusUnprocessableEntity, "pages/login", data)
 	case err != nil:
 		return a.limiterDown(c, err)
@@ -90,6 +98,18 @@ func (a *App) login(c *fiber.Ctx) error {
 	a.devices.issue(c, user.ID)
 	web.SetFlash(c, "logged_in")
 	return web.Redirect(c, data.Next)
+}
+
+// recordLogin keeps a login attempt on an account for the admin's user
+// page (the sweeper keeps the newest models.KeptLogins); a failure to
+// record is logged, not shown.
+func (a *App) recordLogin(c *fiber.Ctx, username string, authErr error) {
+	if authErr != nil && !errors.Is(authErr, models.ErrInvalidCredentials) && !errors.Is(authErr, models.ErrAccountDisabled) {
+		return // the database failed, not the visitor
+	}
+	if err := a.store.RecordLogin(c.UserContext(), username, web.ClientIP(c), c.Get(fiber.HeaderUserAgent), authErr == nil); err != nil {
+		a.log.Warn("recording a login failed", "err", err.Error())
+	}
 }
 
 // logout deletes the session and expires its cookie.

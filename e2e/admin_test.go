@@ -149,7 +149,7 @@ func TestStaffEndsUserSession(t *testing.T) {
 	b.do("click End", chromedp.Click(chromedp.CSS(endButton), chromedp.NodeVisible))
 	select {
 	case msg := <-dialogs:
-		if want := "confirm: End this session? Its browser will be logged out."; msg != want {
+		if want := "confirm: End this session of " + victim + "? Its browser will be logged out."; msg != want {
 			t.Fatalf("the dialog was %q, want %q", msg, want)
 		}
 	case <-time.After(stepTimeout):

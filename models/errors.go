@@ -22,6 +22,11 @@ var (
 	// ErrInvalidCredentials means the user name or the password is wrong;
 	// which of the two is not told.
 	ErrInvalidCredentials = errors.New("models: invalid user name or password")
+	// ErrAccountDisabled means the password was right but the account is
+	// deactivated.
+	ErrAccountDisabled = errors.New("models: account disabled")
+	// ErrLastStaff means the change would leave no active staff account.
+	ErrLastStaff = errors.New("models: the last active staff account")
 )
 
 // isDuplicate tells whether err is MySQL's duplicate key error.

@@ -37,7 +37,7 @@ const schemaTable = "CREATE TABLE IF NOT EXISTS rango_schema (" +
 	") ENGINE=InnoDB"
 
 // gormModels are the tables GORM's AutoMigrate manages.
-var gormModels = []any{&User{}, &Category{}, &Page{}, &Like{}, &Setting{}, &AuditEntry{}, &EndedSession{}}
+var gormModels = []any{&User{}, &Category{}, &Page{}, &Like{}, &Setting{}, &AuditEntry{}, &EndedSession{}, &LoginRecord{}, &CategorySlug{}}
 
 // Migrate creates or updates every table Rango uses, then records this
 // version's schema as applied. It is idempotent, and several instances may

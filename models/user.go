@@ -27,6 +27,12 @@ type User struct {
 	IsStaff      bool      `gorm:"not null;default:false"`
 	Website      string    `gorm:"size:200;not null;default:''"`
 	Joined       time.Time `gorm:"not null;autoCreateTime"`
+	// IsActive is false for a deactivated account, which cannot log in
+	// (Django's is_active). New and migrated accounts are active.
+	IsActive bool `gorm:"not null;default:true"`
+	// LastLogin is when the user last logged in; nil if never since it
+	// was recorded.
+	LastLogin *time.Time
 }
 
 // dummyHash is compared against when the user does not exist, so that an
@@ -58,7 +64,8 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 }
 
 // Authenticate returns the user whose name and password match, or
-// ErrInvalidCredentials.
+// ErrInvalidCredentials; ErrAccountDisabled for a deactivated account
+// whose password was right.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (User, error) {
 	u, err := s.UserByName(ctx, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -66,6 +73,9 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Us
 	}
 	if err := CheckPassword(u, password); err != nil {
 		return User{}, err
+	}
+	if !u.IsActive { // told only to who knows the password, after the same work
+		return User{}, ErrAccountDisabled
 	}
 	return u, nil
 }

@@ -18,7 +18,8 @@ import (
 const storageGCOff = 365 * 24 * time.Hour
 
 // sweep deletes ended sessions (expired, or past the limits the live
-// settings set) every interval, with jitter so that several instances do
+// settings set) and the login records past each user's newest KeptLogins
+// every interval, with jitter so that several instances do
 // not sweep in step, until ctx ends.
 func sweep(ctx context.Context, store *models.Store, live *settings.Live, interval time.Duration, log *slog.Logger) {
 	for {
@@ -38,5 +39,17 @@ func sweep(ctx context.Context, store *models.Store, live *settings.Live, interv
 		if _, err := store.TrimEndedSessions(ctx, time.Now(), models.DeleteBatch); err != nil && ctx.Err() == nil {
 			log.Warn("trimming the records of ended sessions failed", "err", err.Error())
 		}
+		trimLogins(ctx, store, log)
+	}
+}
+
+// trimLogins keeps the newest models.KeptLogins login records per user.
+func trimLogins(ctx context.Context, store *models.Store, log *slog.Logger) {
+	n, err := store.TrimLoginRecords(ctx, models.KeptLogins, models.DeleteBatch)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("trimming login records failed", "deleted", n, "err", err.Error())
+	case n > 0:
+		log.Info("trimmed login records", "deleted", n)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,6 +26,7 @@ func Funcs() template.FuncMap {
 		"shortdate": func(t time.Time) string { return t.UTC().Format("2 Jan 15:04") },
 		"seconds":   func(d time.Duration) int64 { return int64(d / time.Second) },
 		"human":     HumanDuration,
+		"thousands": Thousands,
 		"fieldError": func(id string, errs map[string]string) FieldError {
 			return FieldError{ID: id, Message: errs[id]}
 		},
@@ -95,4 +98,30 @@ func plural(n int64, unit string) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// CountOf writes a count with thousands separators and the noun that goes
+// with it: "1 session", "1,234 sessions".
+func CountOf(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Thousands(n) + " " + many
+}
+
+// Thousands writes n with commas between groups of three digits.
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + b.String()
 }

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"rango/models"
+	"rango/views"
 )
 
 // Cookie names of the strictly necessary cookies, which need no consent.
@@ -51,6 +55,9 @@ var flashMessages = map[string]string{
 	"expired_cleared":  "The expired sessions were deleted.",
 	"settings_saved":   "The settings were saved. They apply to new sessions now and to each existing session at its next save.",
 	"password_changed": "Your password was changed.",
+	// With a count (SetFlashCount): %s is the number, written out.
+	"all_cleared": "Every session was ended (%s), yours too: log in again to go on.",
+	"own_ended":   "You ended %s, including your own: log in again to go on.",
 	// Why the session the browser held was ended (models.Ended*).
 	endedFlash + models.EndedSignedOut:       "You were signed out: you ended this session from another device.",
 	endedFlash + models.EndedByAdmin:         "You were signed out: an administrator ended your session.",
@@ -64,16 +71,31 @@ func SetFlash(c *fiber.Ctx, code string) {
 	c.Cookie(&fiber.Cookie{Name: FlashCookie, Value: code, Path: "/", MaxAge: 60, HTTPOnly: true, SameSite: "Lax"})
 }
 
+// SetFlashCount shows a message with a count in it ("1,234 sessions") on
+// the next page; the cookie holds the code and the number only.
+func SetFlashCount(c *fiber.Ctx, code string, n int64) {
+	SetFlash(c, code+"."+strconv.FormatInt(n, 10))
+}
+
 // TakeFlash returns the pending message, if any, and clears it.
 func TakeFlash(c *fiber.Ctx) string {
-	code := c.Cookies(FlashCookie)
-	if code == "" {
+	value := c.Cookies(FlashCookie)
+	if value == "" {
 		return ""
 	}
 	if len(c.Response().Header.PeekCookie(FlashCookie)) == 0 {
 		c.Cookie(&fiber.Cookie{Name: FlashCookie, Path: "/", Expires: time.Unix(1, 0), MaxAge: -1, HTTPOnly: true, SameSite: "Lax"})
 	}
-	return flashMessages[code]
+	code, count, counted := strings.Cut(value, ".")
+	msg := flashMessages[code]
+	n, err := strconv.ParseInt(count, 10, 64)
+	if counted != strings.Contains(msg, "%s") || (counted && (err != nil || n < 0)) {
+		return "" // a code that takes no number with one, or the reverse
+	}
+	if counted {
+		msg = fmt.Sprintf(msg, views.CountOf(n, "session", "sessions"))
+	}
+	return msg
 }
 
 // FlashMessage returns the text of a flash code, for a message shown at

@@ -165,21 +165,21 @@ func SessionOf(c *fiber.Ctx) *Session {
 
 // Session is one request's view of its server-side session.
 type Session struct {
-	c         *fiber.Ctx
-	m         *Sessions
-	loaded    bool
-	loadErr   error // a failed load, reported again rather than retried
+	c       *fiber.Ctx
+	m       *Sessions
+	loaded  bool
+	loadErr error // a failed load, reported again rather than retried
 	// ended is why the session the browser presented was ended
 	// (models.Ended*), when its key names no session and a record says;
 	// endedShown tells that a page showed it.
 	ended      string
 	endedShown bool
-	key       string
-	stored    bool // a row existed when the session was loaded
-	data      Data
-	changes   []Change
-	rotated   bool
-	destroyed bool
+	key        string
+	stored     bool // a row existed when the session was loaded
+	data       Data
+	changes    []Change
+	rotated    bool
+	destroyed  bool
 }
 
 // load reads the session on first use. Without a cookie there is nothing

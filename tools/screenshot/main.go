@@ -2,7 +2,7 @@
 // with headless Chromium, for design reviews and the docs.
 //
 //	go run ./tools/screenshot -url http://127.0.0.1:8000 -out docs/screenshots \
-//	    -width 1280 -height 900 [-login user:password] [-mobile] / /about /category/python
+//	    -width 1280 -height 900 [-login user:password] [-mobile] [-viewport] / /about /category/python
 //
 // Each path becomes one file in -out, named after the path: "/" is
 // home.png, "/category/python" is category-python.png. With -login the
@@ -47,6 +47,7 @@ type options struct {
 	width, height int
 	login         string
 	mobile        bool
+	viewport      bool
 	chromium      string
 	timeout       time.Duration
 	paths         []string
@@ -65,6 +66,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.height, "height", 900, "viewport height in CSS pixels (the shot is as tall as the page)")
 	fs.StringVar(&o.login, "login", "", "log in first through /login, as user:password")
 	fs.BoolVar(&o.mobile, "mobile", false, "emulate a phone (mobile viewport and touch)")
+	fs.BoolVar(&o.viewport, "viewport", false, "shoot the first screen only (-width x -height), not the whole page")
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "the Chromium binary")
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Second, "time allowed for each page")
 	if err := fs.Parse(args); err != nil {
@@ -164,7 +166,11 @@ func shoot(parent context.Context, o options, path, file string) error {
 	); err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
-	png, err := chromedp.Run(ctx, fullPage(o))
+	shot := fullPage(o)
+	if o.viewport {
+		shot = chromedp.CaptureScreenshot()
+	}
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		return fmt.Errorf("screenshot of %s: %w", path, err)
 	}
