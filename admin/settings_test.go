@@ -320,7 +320,7 @@ func TestIdleTimeoutAndAbsoluteLifetime(t *testing.T) {
 	for name, column := range map[string]string{"idle": "last_seen", "absolute": "created_at"} {
 		t.Run(name, func(t *testing.T) {
 			v := site.NewClient(t)
-			v.Register("life-"+name, "long enough")
+			v.Register("life-"+name, "correct horse battery")
 			if whoami(t, v) == "" {
 				t.Fatal("not logged in")
 			}
@@ -373,7 +373,7 @@ func TestLimitsEndSessions(t *testing.T) {
 	visitor := func(name string, unused time.Duration) (*testsite.Client, string) {
 		t.Helper()
 		v := site.NewClient(t)
-		v.Register(name, "long enough")
+		v.Register(name, "correct horse battery")
 		key := v.Cookie(web.SessionCookie)
 		site.Store.DB().Exec("UPDATE sessions SET last_seen = ? WHERE k = ?", time.Now().Add(-unused).Unix(), key)
 		return v, key
