@@ -84,7 +84,7 @@ func (a *App) changePassword(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, web.KeyHash(key)); err != nil {
+		if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, web.KeyHash(key), models.EndedPasswordChanged); err != nil {
 			return err
 		}
 	}

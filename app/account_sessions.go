@@ -77,7 +77,7 @@ func (a *App) endOtherSessions(c *fiber.Ctx) error {
 	if confirmed, err := a.passwordConfirmed(c, user, "Log out all your other sessions"); err != nil || !confirmed {
 		return err
 	}
-	if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, web.SessionOf(c).SentKeyHash()); err != nil {
+	if _, err := a.store.DeleteUserSessions(c.UserContext(), user.ID, web.SessionOf(c).SentKeyHash(), models.EndedSignedOut); err != nil {
 		return err
 	}
 	web.SetFlash(c, "others_ended")

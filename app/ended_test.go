@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +74,49 @@ func TestTimedOutSessionSaysSo(t *testing.T) {
 			t.Errorf("the login page after an htmx like from a timed-out session says %q, want %q", got, why)
 		}
 	})
+}
+
+// TestEndedSessionSaysWhy: a browser whose session was ended elsewhere is
+// told why, once, for each way a session ends besides a timeout: by the
+// user on another device (one session, or all the others), by a password
+// change, by an administrator.
+func TestEndedSessionSaysWhy(t *testing.T) {
+	site := testsite.Start(t, db, nil)
+	if _, err := site.Store.MakeStaff(context.Background(), "whyboss", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	staff := site.NewClient(t)
+	staff.Login("whyboss", "correct horse battery")
+	const password = "Paper Lantern Orbit 42"
+	for _, tc := range []struct {
+		name, why string
+		end       func(t *testing.T, here *testsite.Client, there string)
+	}{
+		{"ended from another device", "you ended this session from another device", func(t *testing.T, here *testsite.Client, there string) {
+			here.Get("/account/sessions")
+			wantStatus(t, here.Post("/account/sessions/"+web.KeyHash(there)+"/end", nil), http.StatusSeeOther)
+		}},
+		{"all others ended", "you ended this session from another device", func(t *testing.T, here *testsite.Client, _ string) {
+			here.Get("/account/sessions")
+			wantStatus(t, here.Post("/account/sessions/end-others", nil), http.StatusSeeOther)
+		}},
+		{"password changed", "your password was changed", func(t *testing.T, here *testsite.Client, _ string) {
+			here.Get("/account/password")
+			wantStatus(t, here.Post("/account/password", url.Values{"current": {password}, "password": {password + " too"},
+				"password2": {password + " too"}, "end_others": {"on"}}), http.StatusSeeOther)
+		}},
+		{"ended by an administrator", "an administrator ended your session", func(t *testing.T, _ *testsite.Client, there string) {
+			staff.Get("/admin/sessions")
+			wantStatus(t, staff.Post("/admin/sessions/"+web.KeyHash(there)+"/delete", nil), http.StatusSeeOther)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "why" + strings.ReplaceAll(tc.name, " ", "")
+			here, there := site.NewClient(t), site.NewClient(t)
+			here.Register(name, password)
+			there.Login(name, password)
+			tc.end(t, here, there.Cookie(web.SessionCookie))
+			wantSignedOutOnce(t, there, "/about", tc.why)
+		})
+	}
 }

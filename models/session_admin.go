@@ -369,17 +369,16 @@ func (s *Store) UserSessions(ctx context.Context, userID uint64, limits SessionL
 }
 
 // DeleteSessionsByHash deletes the sessions with these hashes, whoever
-// they belong to: the admin's action. For a user ending their own
-// sessions, use DeleteUserSessionsByHash.
+// they belong to, as ended by an admin (EndedByAdmin). For a user ending
+// their own sessions, use DeleteUserSessionsByHash.
 func (s *Store) DeleteSessionsByHash(ctx context.Context, hashes []string) (int64, error) {
 	if len(hashes) == 0 {
 		return 0, nil
 	}
 	var n int64
-	err := s.retryConflicts(ctx, func() error {
-		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ?", hashes)
-		n = res.RowsAffected
-		return res.Error
+	err := s.retryConflicts(ctx, func() (err error) {
+		n, err = endSessions(s.db.WithContext(ctx), EndedByAdmin, "kh IN ?", []any{hashes}, "", 0)
+		return err
 	})
 	return n, translate(err, "delete sessions")
 }
@@ -392,22 +391,21 @@ func (s *Store) DeleteUserSessionsByHash(ctx context.Context, userID uint64, has
 		return 0, nil
 	}
 	var n int64
-	err := s.retryConflicts(ctx, func() error {
-		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE kh IN ? AND user_id = ?", hashes, userID)
-		n = res.RowsAffected
-		return res.Error
+	err := s.retryConflicts(ctx, func() (err error) {
+		n, err = endSessions(s.db.WithContext(ctx), EndedSignedOut, "kh IN ? AND user_id = ?", []any{hashes, userID}, "", 0)
+		return err
 	})
 	return n, translate(err, "delete user sessions")
 }
 
 // DeleteUserSessions deletes every session of a user except the one with
-// the hash keep (none if keep is "").
-func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64, keep string) (int64, error) {
+// the hash keep (none if keep is ""), recording reason (models.Ended*) so
+// that their browsers are told why.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64, keep, reason string) (int64, error) {
 	var n int64
-	err := s.retryConflicts(ctx, func() error {
-		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE user_id = ? AND kh != ?", userID, keep)
-		n = res.RowsAffected
-		return res.Error
+	err := s.retryConflicts(ctx, func() (err error) {
+		n, err = endSessions(s.db.WithContext(ctx), reason, "user_id = ? AND kh != ?", []any{userID, keep}, "", 0)
+		return err
 	})
 	return n, translate(err, "delete user sessions")
 }

@@ -146,7 +146,8 @@ func (s *Store) MakeStaff(ctx context.Context, username, password string) (bool,
 			if err != nil {
 				return err
 			}
-			return tx.Exec("DELETE FROM sessions WHERE user_id = ?", u.ID).Error
+			_, err = endSessions(tx, EndedByAdmin, "user_id = ?", []any{u.ID}, "", 0)
+			return err
 		})
 	})
 	return created, translate(err, "make staff "+username)
