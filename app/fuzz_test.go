@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/net/http/httpguts"
+
 	"rango/internal/testsite"
 	"rango/web"
 )
@@ -21,6 +23,9 @@ func FuzzSiteInputs(f *testing.F) {
 	f.Add(web.NewSessionKey(), "😀", "../..", "1e3", "1.0123456789abcdef")
 	f.Add("x", "ｂｏｂ", "python", "/\t/evil.example/", "bo\u0301b")
 	f.Add("x", "𝒷𝑜𝒷"+strings.Repeat("ｌ", 70), "python", "/%09/evil.example/", "\\evil.example")
+	f.Add("abcédef", "x", "python", "1", "active")
+	f.Add("abc\xffdef", "x", "python", "1", "active")
+	f.Add("😀😀😀", "x", "python", "1", "active")
 	site := testsite.Start(f, db, nil)
 	if _, err := site.Store.MakeStaff(f.Context(), "fuzzer", "correct horse battery"); err != nil {
 		f.Fatal(err)
@@ -34,6 +39,9 @@ func FuzzSiteInputs(f *testing.F) {
 		c.Get("/")
 		forged := http.Header{"Cookie": {"visits=" + url.QueryEscape(cookie) + "; last_visit=" + url.QueryEscape(cookie) +
 			"; cookie_consent=" + url.QueryEscape(cookie)}}
+		if httpguts.ValidHeaderFieldValue(cookie) && !strings.ContainsAny(cookie, ";") { // the session cookie raw: non-ASCII too
+			forged.Add("Cookie", web.SessionCookie+"="+cookie)
+		}
 		requests := []struct {
 			method, path string
 			form         url.Values

@@ -92,9 +92,11 @@ func hostileRequest(rng *rand.Rand, base string, tokens []string, sessions []str
 	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", pick([]string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=zz", "text/plain", "application/json"}))
 	for _, name := range []string{web.SessionCookie, web.CSRFCookie, "visits", "last_visit", web.ConsentCookie, web.TestCookie, web.FlashCookie} {
-		switch rng.IntN(4) {
+		switch rng.IntN(5) {
 		case 0:
 			req.AddCookie(&http.Cookie{Name: name, Value: url.QueryEscape(junk())})
+		case 2: // raw: non-ASCII, invalid UTF-8, emoji (http.Cookie would drop them)
+			req.Header.Add("Cookie", name+"="+pick([]string{"abcédef", "abc\xffdef", "😀😀", "ｂｏｂ", "bo\u0301b", strings.Repeat("é", 43)}))
 		case 1:
 			if name == web.SessionCookie {
 				req.AddCookie(&http.Cookie{Name: name, Value: pick(sessions)})
