@@ -39,8 +39,10 @@ func FuzzSiteInputs(f *testing.F) {
 		c.Get("/")
 		forged := http.Header{"Cookie": {"visits=" + url.QueryEscape(cookie) + "; last_visit=" + url.QueryEscape(cookie) +
 			"; cookie_consent=" + url.QueryEscape(cookie)}}
-		if httpguts.ValidHeaderFieldValue(cookie) && !strings.ContainsAny(cookie, ";") { // the session cookie raw: non-ASCII too
-			forged.Add("Cookie", web.SessionCookie+"="+cookie)
+		if httpguts.ValidHeaderFieldValue(cookie) && !strings.ContainsAny(cookie, ";") {
+			// The session cookie raw (non-ASCII too), ahead of the one the
+			// jar adds, so that it is the one the server reads.
+			forged.Set("Cookie", web.SessionCookie+"="+cookie+"; "+forged.Get("Cookie"))
 		}
 		requests := []struct {
 			method, path string
