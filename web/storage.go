@@ -5,64 +5,14 @@ import (
 	"errors"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"rango/models"
 )
 
-// contextStorage is a fiber.Storage that also takes contexts, as
+// sessionDeleter deletes a stored session within a context, as
 // gofiber/storage/mysql does.
-type contextStorage interface {
-	fiber.Storage
-	GetWithContext(ctx context.Context, key string) ([]byte, error)
-	SetWithContext(ctx context.Context, key string, val []byte, exp time.Duration) error
+type sessionDeleter interface {
 	DeleteWithContext(ctx context.Context, key string) error
 }
-
-// BoundedStorage wraps a fiber.Storage that can take a context (as
-// gofiber/storage/mysql does) so that each call gives up after timeout:
-// Fiber's session middleware calls the storage without a context.
-type BoundedStorage struct {
-	Storage contextStorage
-	Timeout time.Duration
-	// Retry, if set, runs each write again while it conflicts with a
-	// concurrent one (models.Store.RetryConflicts), within the timeout.
-	Retry func(context.Context, func(context.Context) error) error
-}
-
-// write runs a write within the timeout, retried if Retry is set.
-func (b BoundedStorage) write(f func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
-	defer cancel()
-	if b.Retry == nil {
-		return f(ctx)
-	}
-	return b.Retry(ctx, f)
-}
-
-// Get reads a key.
-func (b BoundedStorage) Get(key string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
-	defer cancel()
-	return b.Storage.GetWithContext(ctx, key)
-}
-
-// Set writes a key.
-func (b BoundedStorage) Set(key string, val []byte, exp time.Duration) error {
-	return b.write(func(ctx context.Context) error { return b.Storage.SetWithContext(ctx, key, val, exp) })
-}
-
-// Delete deletes a key.
-func (b BoundedStorage) Delete(key string) error {
-	return b.write(func(ctx context.Context) error { return b.Storage.DeleteWithContext(ctx, key) })
-}
-
-// Reset deletes every key.
-func (b BoundedStorage) Reset() error { return b.Storage.Reset() }
-
-// Close is a no-op: the storage shares the application's pool, which main
-// closes; gofiber/storage/mysql's Close would close that pool.
-func (b BoundedStorage) Close() error { return nil }
 
 // SessionStorage is the storage Fiber's session middleware reads through:
 // a read of our own that also fetches the session's timestamps and
@@ -73,7 +23,7 @@ func (b BoundedStorage) Close() error { return nil }
 // included) only as long as the request may, never a deadline of its own.
 type SessionStorage struct {
 	// Storage is gofiber/storage/mysql on the sessions table.
-	Storage contextStorage
+	Storage sessionDeleter
 	// Store reads sessions with their timestamps.
 	Store *models.Store
 	// Limits returns the limits in force (nil: none but the expiry).
