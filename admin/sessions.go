@@ -23,6 +23,10 @@ type sessionRow struct {
 	ShortKey string
 	Device   string
 	Current  bool
+	// BrowserLength tells that the session's cookie ends with the browser,
+	// by the user's choice at login or the site's setting; Chosen tells
+	// that it was the user's choice.
+	BrowserLength, Chosen bool
 }
 
 // listPage is the data of admin/sessions and its admin_session_table.
@@ -171,8 +175,13 @@ func snapshotCount(st models.SessionStats, q listQuery) (int64, bool) {
 func (h *Handler) rows(c *fiber.Ctx, list []models.SessionInfo) []sessionRow {
 	current := web.SessionOf(c).SentKeyHash()
 	out := make([]sessionRow, len(list))
+	siteWide := h.settings.Current().SessionExpireAtBrowserClose
 	for i, s := range list {
 		out[i] = sessionRow{SessionInfo: s, ShortKey: web.ShortKey(s.Key), Device: web.Device(s.UserAgent), Current: s.Hash == current}
+		if data, err := web.DecodeData(s.Data); err == nil {
+			out[i].Chosen = web.ChoseBrowserLength(data)
+		}
+		out[i].BrowserLength = siteWide || out[i].Chosen
 	}
 	return out
 }
@@ -220,8 +229,8 @@ type sessionPage struct {
 	Session     sessionRow
 	Data        []dataRow
 	DecodeError string
-	CookieAge   time.Duration
-	BrowserEnd  bool
+	CookieAge       time.Duration
+	BrowserLifetime time.Duration
 }
 
 func (h *Handler) sessionByHash(c *fiber.Ctx) (models.SessionInfo, error) {
@@ -244,7 +253,7 @@ func (h *Handler) showSession(c *fiber.Ctx) error {
 	row := h.rows(c, []models.SessionInfo{s})[0]
 	cur := h.settings.Current()
 	data := sessionPage{page: h.page(c, "sessions", "Session "+row.ShortKey, dashboardCrumb, crumb{"Sessions", "/admin/sessions"}),
-		Session: row, CookieAge: cur.SessionCookieAge, BrowserEnd: cur.SessionExpireAtBrowserClose}
+		Session: row, CookieAge: cur.SessionCookieAge, BrowserLifetime: cur.SessionBrowserLifetime}
 	if data.Data, err = decodeData(s.Data); err != nil {
 		data.DecodeError = "This session's data cannot be decoded; the site treats it as an empty session."
 	}

@@ -30,6 +30,10 @@ var durationSettings = []durationSetting{
 		Help:  "How long a session lives after its last save. Django's default is 2 weeks.",
 		Range: "Enter between 1 minute and 365 days (60 to 31,536,000 seconds).",
 		get:   func(v *settings.Values) *time.Duration { return &v.SessionCookieAge }},
+	{Key: settings.KeySessionBrowserLifetime, Label: "Browser-length session lifetime",
+		Help:  "How long the server keeps a session whose cookie ends with the browser (the user did not ask to be kept signed in) after its last activity.",
+		Range: "Enter between 5 minutes and 365 days (300 to 31,536,000 seconds).",
+		get:   func(v *settings.Values) *time.Duration { return &v.SessionBrowserLifetime }},
 	{Key: settings.KeySessionIdleTimeout, Label: "Idle timeout", Zero: "off",
 		Help:  "End sessions not used for this long, checked on the server (OWASP ASVS 3.3.2). 0 turns it off. Precise to a minute.",
 		Range: "Enter 0 to turn it off, or between 5 minutes and 365 days.",
@@ -264,6 +268,7 @@ type settingRow struct{ Label, Value string }
 func viewOf(v settings.Values) settingsView {
 	rows := []settingRow{{"Cookie age", humanSetting(settings.KeySessionCookieAge, v)},
 		{"Expire at browser close", humanSetting(settings.KeySessionExpireAtBrowserClose, v)},
+		{"Browser-length sessions kept", humanSetting(settings.KeySessionBrowserLifetime, v)},
 		{"Save every request", humanSetting(settings.KeySessionSaveEveryRequest, v)},
 		{"Idle timeout", humanSetting(settings.KeySessionIdleTimeout, v)},
 		{"Absolute lifetime", humanSetting(settings.KeySessionAbsoluteLifetime, v)},

@@ -35,6 +35,9 @@ type cookiesPage struct {
 	Session       []sessionRow
 	Expires       time.Time
 	BrowserClose  bool
+	// Chosen tells that the browser-length session is the user's choice
+	// at login ("Keep me signed in" unticked), not the site's setting.
+	Chosen        bool
 	CookieAge     time.Duration
 	Client        counter
 	ClientValid   bool
@@ -108,6 +111,10 @@ func (a *App) describeSession(c *fiber.Ctx, data *cookiesPage) error {
 	for _, k := range keys {
 		data.Session = append(data.Session, sessionRow{Key: k, Value: fmt.Sprint(values[k]), Type: fmt.Sprintf("%T", values[k])})
 	}
+	if data.BrowserClose, err = s.BrowserLength(); err != nil {
+		return err
+	}
+	data.Chosen = web.ChoseBrowserLength(values)
 	expires, err := a.store.SessionExpiry(c.UserContext(), key)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil

@@ -41,4 +41,6 @@ func (a *App) Routes(r fiber.Router) {
 	r.Post("/account/password", web.RequireLogin, a.changePassword)
 	r.Post("/account/sessions/end-others", web.RequireLogin, a.endOtherSessions)
 	r.Post("/account/sessions/:hash/end", web.RequireLogin, a.endAccountSession)
+	r.Get("/account/delete", web.RequireLogin, a.deleteAccountForm)
+	r.Post("/account/delete", web.RequireLogin, a.deleteAccount)
 }

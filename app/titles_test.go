@@ -50,6 +50,7 @@ func wantTitles(sessionHash, shortKey string, ids map[string]string) map[string]
 		"/restricted":              {"/restricted", titled{login, "Restricted", "Restricted"}},
 		"/account/sessions":        {"/account/sessions", titled{login, "Your sessions", "Your sessions"}},
 		"/account/password":        {"/account/password", titled{login, "Change your password", "Change your password"}},
+		"/account/delete":          {"/account/delete", titled{login, "Delete your account", "Delete your account"}},
 		// The admin's titles end in " · Rango admin" instead.
 		"/admin/":               {"/admin/", titled{login, forbidden, "Dashboard"}},
 		"/admin/sessions":       {"/admin/sessions", titled{login, forbidden, "Sessions"}},

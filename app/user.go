@@ -26,6 +26,9 @@ type accountPage struct {
 	Username, Email, Website string
 	Errors                   fieldErrors
 	Problem                  string
+	// OfferKeep shows the login form's "Keep me signed in" box: not when
+	// the site makes every session end with the browser. Keep is its state.
+	OfferKeep, Keep bool
 }
 
 // setTestCookie is the tutorial's set_test_cookie: the next request tells
@@ -40,7 +43,16 @@ func testCookieWorked(c *fiber.Ctx) bool {
 }
 
 func (a *App) accountPage(c *fiber.Ctx, title, nav string) accountPage {
-	return accountPage{Base: web.BaseOf(c, title, nav), Next: web.SafeNext(c.FormValue("next", c.Query("next"))), Errors: fieldErrors{}}
+	return accountPage{Base: web.BaseOf(c, title, nav), Next: web.SafeNext(c.FormValue("next", c.Query("next"))), Errors: fieldErrors{},
+		OfferKeep: !a.sessions.Policy().ExpireAtBrowserClose, Keep: c.FormValue("keep") == "on"}
+}
+
+// persistence is what the login form's "Keep me signed in" box asks for.
+func (p accountPage) persistence() web.Persistence {
+	if p.Keep {
+		return web.KeptSignedIn
+	}
+	return web.BrowserLength
 }
 
 func (a *App) loginForm(c *fiber.Ctx) error {
@@ -92,7 +104,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		return a.limiterDown(c, err)
 	}
 	user := ac.user
-	if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username, IsStaff: user.IsStaff}); err != nil {
+	if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username, IsStaff: user.IsStaff}, data.persistence()); err != nil {
 		return err
 	}
 	a.devices.issue(c, user.ID)
@@ -160,7 +172,7 @@ func (a *App) register(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
-			if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username}); err != nil {
+			if err := web.Login(c, web.CurrentUser{ID: user.ID, Username: user.Username}, web.SitePersistence); err != nil {
 				return err
 			}
 			a.devices.issue(c, user.ID)

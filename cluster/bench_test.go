@@ -77,8 +77,8 @@ func writeContinuously(b *testing.B, store *models.Store, n int) (stop func()) {
 			defer wg.Done()
 			for !done.Load() {
 				_ = store.UpdateSession(ctx, key, func(old []byte) (models.SessionUpdate, bool, error) {
-					return models.SessionUpdate{Data: append(old[:0:0], old...)}, true, nil
-				}, time.Now().Add(time.Hour))
+					return models.SessionUpdate{Data: append(old[:0:0], old...), Expires: time.Now().Add(time.Hour)}, true, nil
+				})
 			}
 		}()
 	}

@@ -123,11 +123,12 @@ func (s *Store) InsertSession(ctx context.Context, key string, data []byte, expi
 // cleanup) while a request was changing it; it is not brought back.
 var ErrSessionGone = errors.New("models: session no longer exists")
 
-// SessionUpdate is what a change of a stored session writes: its data and
-// the user it now belongs to (0 for none).
+// SessionUpdate is what a change of a stored session writes: its data,
+// the user it now belongs to (0 for none) and its new expiry.
 type SessionUpdate struct {
-	Data   []byte
-	UserID uint64
+	Data    []byte
+	UserID  uint64
+	Expires time.Time
 }
 
 // UpdateSession changes a stored session atomically: it locks the row,
@@ -138,8 +139,7 @@ type SessionUpdate struct {
 // made on another node) runs it all again, until ctx's deadline. On a
 // cluster the transaction starts with a causal wait (see Open), so apply
 // sees every change committed on any node before.
-func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) (SessionUpdate, bool, error),
-	expires time.Time) error {
+func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []byte) (SessionUpdate, bool, error)) error {
 	wrote := false
 	err := s.retryConflicts(ctx, func() error {
 		wrote = false
@@ -161,7 +161,7 @@ func (s *Store) UpdateSession(ctx context.Context, key string, apply func(old []
 			}
 			wrote = true
 			return tx.Exec("UPDATE sessions SET v = ?, e = ?, user_id = ?, last_seen = ? WHERE k = ?",
-				update.Data, expires.Unix(), nullableUser(update.UserID), time.Now().Unix(), key).Error
+				update.Data, update.Expires.Unix(), nullableUser(update.UserID), time.Now().Unix(), key).Error
 		}, &sql.TxOptions{})
 	})
 	if err == nil && wrote {

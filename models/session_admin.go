@@ -147,7 +147,7 @@ type SessionPage struct {
 }
 
 const sessionListColumns = "s.k, s.kh, s.user_id, COALESCE(u.username, '') AS username, s.ip, s.user_agent, " +
-	"s.created_at, s.last_seen, s.e, LENGTH(s.v) AS size"
+	"s.created_at, s.last_seen, s.e, LENGTH(s.v) AS size, s.v"
 
 // listColumns are sessionListColumns and whether each session has ended.
 func (f SessionFilter) listColumns(now time.Time) (string, []any) {
@@ -351,7 +351,7 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter, max int64) (
 func (s *Store) SessionByHash(ctx context.Context, hash string, limits SessionLimits) (SessionInfo, error) {
 	var rows []SessionInfo
 	cols, args := SessionFilter{Limits: limits}.listColumns(time.Now())
-	err := s.db.WithContext(ctx).Table("sessions AS s").Select(cols+", s.v", args...).
+	err := s.db.WithContext(ctx).Table("sessions AS s").Select(cols, args...).
 		Joins("LEFT JOIN users u ON u.id = s.user_id").Where("s.kh = ?", hash).Limit(1).Scan(&rows).Error
 	if err != nil {
 		return SessionInfo{}, translate(err, "session")

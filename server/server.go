@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 		Policy: func() web.SessionPolicy {
 			v := live.Current()
 			return web.SessionPolicy{CookieAge: v.SessionCookieAge, ExpireAtBrowserClose: v.SessionExpireAtBrowserClose,
-				SaveEveryRequest: v.SessionSaveEveryRequest}
+				SaveEveryRequest: v.SessionSaveEveryRequest, BrowserLifetime: v.SessionBrowserLifetime}
 		},
 	})
 	deps := app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,

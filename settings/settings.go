@@ -1,7 +1,8 @@
 // Package settings keeps Rango's runtime settings, named after Django's
 // where Django has them: the session cookie age, whether sessions end when
 // the browser closes, whether every request saves the session, the visit
-// interval, and OWASP's idle timeout and absolute lifetime of a session.
+// interval, and OWASP's idle timeout and absolute lifetime of a session;
+// and Rango's own: how long the server keeps a browser-length session.
 // They live in the database, so they survive restarts and every app
 // instance shares them; each instance re-reads them every few seconds.
 package settings
@@ -27,11 +28,16 @@ const (
 	KeyVisitInterval               = "visit_interval"
 	KeySessionIdleTimeout          = "session_idle_timeout"
 	KeySessionAbsoluteLifetime     = "session_absolute_lifetime"
+	KeySessionBrowserLifetime      = "session_browser_lifetime"
 )
 
 // Keys lists every setting in the order pages show them.
-var Keys = []string{KeySessionCookieAge, KeySessionExpireAtBrowserClose, KeySessionSaveEveryRequest,
-	KeySessionIdleTimeout, KeySessionAbsoluteLifetime, KeyVisitInterval}
+var Keys = []string{KeySessionCookieAge, KeySessionExpireAtBrowserClose, KeySessionBrowserLifetime,
+	KeySessionSaveEveryRequest, KeySessionIdleTimeout, KeySessionAbsoluteLifetime, KeyVisitInterval}
+
+// DefaultBrowserLifetime is the session_browser_lifetime where none is
+// stored or configured.
+const DefaultBrowserLifetime = 12 * time.Hour
 
 // Bounds of the session cookie age, in seconds.
 const (
@@ -50,6 +56,11 @@ type Values struct {
 	// SessionAbsoluteLifetime ends sessions this long after they began,
 	// however active; 0 is off.
 	SessionAbsoluteLifetime time.Duration
+	// SessionBrowserLifetime is how long the server keeps a browser-length
+	// session (one whose user did not ask to be kept signed in) after its
+	// last activity: its cookie ends when the browser closes, and an
+	// abandoned one must not live the whole cookie age on the server.
+	SessionBrowserLifetime time.Duration
 }
 
 // Range is the whole numbers of seconds a duration setting accepts.
@@ -65,6 +76,7 @@ var Ranges = map[string]Range{
 	KeyVisitInterval:           {Min: 0, Max: 10 * MaxCookieAge},
 	KeySessionIdleTimeout:      {Min: 300, Max: MaxCookieAge, Off: true},
 	KeySessionAbsoluteLifetime: {Min: 3600, Max: 10 * MaxCookieAge, Off: true},
+	KeySessionBrowserLifetime:  {Min: 300, Max: MaxCookieAge},
 }
 
 // Contains tells whether n seconds is in the range.
@@ -107,7 +119,17 @@ func (v *Values) durations() map[string]*time.Duration {
 	return map[string]*time.Duration{
 		KeySessionCookieAge: &v.SessionCookieAge, KeyVisitInterval: &v.VisitInterval,
 		KeySessionIdleTimeout: &v.SessionIdleTimeout, KeySessionAbsoluteLifetime: &v.SessionAbsoluteLifetime,
+		KeySessionBrowserLifetime: &v.SessionBrowserLifetime,
 	}
+}
+
+// withDefaults fills what a caller left zero and must not be: the
+// browser-length sessions' lifetime.
+func (v Values) withDefaults() Values {
+	if v.SessionBrowserLifetime == 0 {
+		v.SessionBrowserLifetime = DefaultBrowserLifetime
+	}
+	return v
 }
 
 // Validate checks the values are within their ranges.
@@ -135,6 +157,7 @@ func (v Values) Rows() map[string]string {
 		KeyVisitInterval:               strconv.FormatInt(int64(v.VisitInterval/time.Second), 10),
 		KeySessionIdleTimeout:          strconv.FormatInt(int64(v.SessionIdleTimeout/time.Second), 10),
 		KeySessionAbsoluteLifetime:     strconv.FormatInt(int64(v.SessionAbsoluteLifetime/time.Second), 10),
+		KeySessionBrowserLifetime:      strconv.FormatInt(int64(v.SessionBrowserLifetime/time.Second), 10),
 	}
 }
 
@@ -185,6 +208,7 @@ type Live struct {
 
 // NewLive loads the settings once; defaults fill in what is not stored.
 func NewLive(ctx context.Context, store *models.Store, defaults Values, log *slog.Logger) (*Live, error) {
+	defaults = defaults.withDefaults()
 	l := &Live{store: store, defaults: defaults, log: log}
 	l.current.Store(&defaults)
 	if err := l.Reload(ctx); err != nil {
@@ -231,6 +255,7 @@ func (l *Live) Watch(ctx context.Context, interval time.Duration) {
 // instance ever reads half of a change; on a validation error nothing is
 // changed and the field errors are returned.
 func (l *Live) Save(ctx context.Context, v Values) (map[string]string, error) {
+	v = v.withDefaults()
 	if errs := v.Validate(); len(errs) > 0 {
 		return errs, nil
 	}

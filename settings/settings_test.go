@@ -6,7 +6,7 @@ import (
 )
 
 func TestStoredValuesOutOfRangeKeepTheDefaults(t *testing.T) {
-	defaults := Values{SessionCookieAge: 1209600 * time.Second, VisitInterval: 24 * time.Hour}
+	defaults := Values{SessionCookieAge: 1209600 * time.Second, VisitInterval: 24 * time.Hour, SessionBrowserLifetime: DefaultBrowserLifetime}
 	for key, stored := range map[string]string{
 		KeySessionCookieAge:        "18446744134", // 60 s once multiplied into a time.Duration
 		KeyVisitInterval:           "18446744073709551616",

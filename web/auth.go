@@ -20,6 +20,9 @@ const (
 	keyUsername = "_auth_username"
 	keyIsStaff  = "_auth_is_staff"
 	keyAuthAt   = "_auth_at" // unix seconds when the password was last given
+	// keyKeep is the login's "Keep me signed in" (see Persistence):
+	// absent when no choice was asked.
+	keyKeep = "_auth_keep"
 )
 
 // CurrentUser is who is logged in, as recorded in the session.
@@ -63,7 +66,7 @@ func UserOf(c *fiber.Ctx) (*CurrentUser, error) {
 // row is deleted. As in Django, the rest of the data is kept when the
 // session was anonymous or already this user's, and flushed when another
 // user was logged in, so that nothing of theirs passes to the next.
-func Login(c *fiber.Ctx, u CurrentUser) error {
+func Login(c *fiber.Ctx, u CurrentUser, p Persistence) error {
 	s := SessionOf(c)
 	prev, ok, err := s.Int(keyUserID)
 	if err != nil {
@@ -82,6 +85,17 @@ func Login(c *fiber.Ctx, u CurrentUser) error {
 		if err := s.Set(k, v); err != nil {
 			return err
 		}
+	}
+	switch p {
+	case BrowserLength:
+		err = s.Set(keyKeep, false)
+	case KeptSignedIn:
+		err = s.Set(keyKeep, true)
+	default:
+		err = s.Delete(keyKeep)
+	}
+	if err != nil {
+		return err
 	}
 	c.Locals(userLocal{}, &u)
 	return nil

@@ -56,8 +56,9 @@ var flashMessages = map[string]string{
 	"settings_saved":   "The settings were saved. They apply to new sessions now and to each existing session at its next save.",
 	"password_changed": "Your password was changed.",
 	// With a count (SetFlashCount): %s is the number, written out.
-	"all_cleared": "Every session was ended (%s), yours too: log in again to go on.",
-	"own_ended":   "You ended %s, including your own: log in again to go on.",
+	"all_cleared":     "Every session was ended (%s), yours too: log in again to go on.",
+	"own_ended":       "You ended %s, including your own: log in again to go on.",
+	"account_deleted": "Your account was deleted, and with it your likes and your sessions on every device.",
 	// Why the session the browser held was ended (models.Ended*).
 	endedFlash + models.EndedSignedOut:       "You were signed out: you ended this session from another device.",
 	endedFlash + models.EndedByAdmin:         "You were signed out: an administrator ended your session.",

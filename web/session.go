@@ -41,6 +41,62 @@ type SessionPolicy struct {
 	// SaveEveryRequest slides the expiry on every request, as Django's
 	// SESSION_SAVE_EVERY_REQUEST does.
 	SaveEveryRequest bool
+	// BrowserLifetime is how long the server keeps a session its user
+	// chose not to keep (see Persistence) after its last activity; 0
+	// means CookieAge.
+	BrowserLifetime time.Duration
+}
+
+// Persistence is whether a login's session outlives the browser: the
+// "Keep me signed in" box of the login form, recorded in the session.
+type Persistence int
+
+// The choices of Persistence.
+const (
+	// SitePersistence asks nothing: the site's settings decide (a
+	// persistent cookie of the cookie age, unless ExpireAtBrowserClose).
+	SitePersistence Persistence = iota
+	// BrowserLength ends with the browser: the cookie has no Max-Age, and
+	// the server keeps the session BrowserLifetime after its last
+	// activity.
+	BrowserLength
+	// KeptSignedIn keeps the session for the cookie age, unless the site
+	// forces browser-length sessions (ExpireAtBrowserClose).
+	KeptSignedIn
+)
+
+// lifetime is how a session with data d lives under the policy: its
+// cookie's Max-Age (0: the cookie ends with the browser), how long the
+// server keeps it after this save, and whether activity slides that.
+func (p SessionPolicy) lifetime(d Data) (maxAge int, server time.Duration, sliding bool) {
+	if keep, ok := d[keyKeep].(bool); ok && !keep {
+		server = p.BrowserLifetime
+		if server <= 0 {
+			server = p.CookieAge
+		}
+		return 0, server, true
+	}
+	if p.ExpireAtBrowserClose {
+		return 0, p.CookieAge, false
+	}
+	return int(p.CookieAge / time.Second), p.CookieAge, false
+}
+
+// BrowserLength tells whether the session's cookie ends with the browser
+// (no Max-Age), by the user's choice or the site's settings.
+func (s *Session) BrowserLength() (bool, error) {
+	if err := s.load(); err != nil {
+		return false, err
+	}
+	maxAge, _, _ := s.m.policy().lifetime(s.data)
+	return maxAge == 0, nil
+}
+
+// ChoseBrowserLength tells whether the user chose, at login, a session
+// that ends with the browser ("Keep me signed in" left unticked).
+func ChoseBrowserLength(d Data) bool {
+	keep, ok := d[keyKeep].(bool)
+	return ok && !keep
 }
 
 // Data is a session's data: gob-encoded, so only basic types (strings,
@@ -122,6 +178,11 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 		log:     cfg.Log,
 	}
 }
+
+// ForgetTouches forgets which sessions this instance recorded activity for
+// lately, so that each records its next request's; for tests that move a
+// session's last-seen time.
+func (m *Sessions) ForgetTouches() { m.touched.Purge() }
 
 // CookieName is the session cookie's name.
 func (m *Sessions) CookieName() string { return m.name }
@@ -463,7 +524,8 @@ func (s *Session) commit() error {
 	ctx := s.c.UserContext()
 	switch {
 	case !s.stored && (len(s.changes) > 0 || s.rotated):
-		if err := s.insert(ctx, time.Now().Add(policy.CookieAge)); err != nil {
+		_, life, _ := policy.lifetime(s.data)
+		if err := s.insert(ctx, time.Now().Add(life)); err != nil {
 			return err
 		}
 	case s.stored && len(s.changes) > 0:
@@ -480,7 +542,8 @@ func (s *Session) commit() error {
 		return nil
 	}
 	s.m.touched.Add(s.key, struct{}{})
-	s.setCookie(s.key, policy.cookieMaxAge())
+	maxAge, _, _ := policy.lifetime(s.data)
+	s.setCookie(s.key, maxAge)
 	return nil
 }
 
@@ -497,10 +560,10 @@ func (s *Session) insert(ctx context.Context, expires time.Time) error {
 }
 
 // touch records activity without a data change: with SaveEveryRequest the
-// expiry slides on every request, as in Django; otherwise last_seen is
-// written at most once a minute per session and instance. The session is
-// marked as touched before the write, so that a burst of its requests
-// writes once.
+// expiry slides on every request, as in Django; a browser-length session's
+// expiry slides with its last-seen time; otherwise last_seen is written at
+// most once a minute per session and instance. The session is marked as
+// touched before the write, so that a burst of its requests writes once.
 func (s *Session) touch(ctx context.Context, policy SessionPolicy) error {
 	if !policy.SaveEveryRequest {
 		if _, recent := s.m.touched.Peek(s.key); recent {
@@ -508,13 +571,15 @@ func (s *Session) touch(ctx context.Context, policy SessionPolicy) error {
 		}
 		s.m.touched.Add(s.key, struct{}{})
 	}
-	err := s.m.writes.submit(ctx, s.key, &sessionWrite{slide: policy.SaveEveryRequest}, s.m.commitBatch)
+	maxAge, life, sliding := policy.lifetime(s.data)
+	w := &sessionWrite{slide: policy.SaveEveryRequest || sliding, expires: time.Now().Add(life)}
+	err := s.m.writes.submit(ctx, s.key, w, s.m.commitBatch)
 	if err != nil && !errors.Is(err, models.ErrSessionGone) {
 		s.m.touched.Remove(s.key)
 		return fmt.Errorf("web: touch session: %w", err)
 	}
-	if policy.SaveEveryRequest && err == nil {
-		s.setCookie(s.key, policy.cookieMaxAge())
+	if policy.SaveEveryRequest && err == nil && maxAge > 0 {
+		s.setCookie(s.key, maxAge)
 	}
 	return nil
 }
@@ -524,22 +589,26 @@ func (s *Session) touch(ctx context.Context, policy SessionPolicy) error {
 // the row as it is now under its lock; or, for touches alone, the
 // last-seen time (and the expiry, if one of them slides it).
 func (m *Sessions) commitBatch(ctx context.Context, key string, batch []*sessionWrite) error {
-	expires := time.Now().Add(m.policy().CookieAge)
 	var changes []Change
 	slide := false
+	var expires time.Time
 	for _, w := range batch {
 		changes = append(changes, w.changes...)
 		slide = slide || w.slide
+		if w.expires.After(expires) {
+			expires = w.expires
+		}
 	}
 	if len(changes) == 0 {
 		return m.store.TouchSession(ctx, key, touchEvery, expires, slide)
 	}
 	return m.store.UpdateSession(ctx, key, func(old []byte) (models.SessionUpdate, bool, error) {
 		return m.reapply(key, old, changes)
-	}, expires)
+	})
 }
 
-// reapply runs changes on the data as stored now.
+// reapply runs changes on the data as stored now; the session's new expiry
+// follows from its data and the policy in force.
 func (m *Sessions) reapply(key string, old []byte, changes []Change) (models.SessionUpdate, bool, error) {
 	data, err := DecodeData(old)
 	if err != nil {
@@ -554,7 +623,8 @@ func (m *Sessions) reapply(key string, old []byte, changes []Change) (models.Ses
 		return models.SessionUpdate{}, false, nil
 	}
 	raw, err := EncodeData(data)
-	return models.SessionUpdate{Data: raw, UserID: userIDOf(data)}, true, err
+	_, life, _ := m.policy().lifetime(data)
+	return models.SessionUpdate{Data: raw, UserID: userIDOf(data), Expires: time.Now().Add(life)}, true, err
 }
 
 // userIDOf returns the logged-in user recorded in session data, or 0.
@@ -564,14 +634,6 @@ func userIDOf(d Data) uint64 {
 		return 0
 	}
 	return uint64(id)
-}
-
-// cookieMaxAge is the cookie's Max-Age: 0 for a browser-session cookie.
-func (p SessionPolicy) cookieMaxAge() int {
-	if p.ExpireAtBrowserClose {
-		return 0
-	}
-	return int(p.CookieAge / time.Second)
 }
 
 // setCookie sends the session cookie; maxAge 0 makes it last until the

@@ -93,11 +93,11 @@ func BenchmarkSessionSave(b *testing.B) {
 		var buf bytes.Buffer
 		m := map[string]any(data)
 		err = gob.NewEncoder(&buf).Encode(&m)
-		return models.SessionUpdate{Data: buf.Bytes(), UserID: 7}, true, err
+		return models.SessionUpdate{Data: buf.Bytes(), UserID: 7, Expires: time.Now().Add(time.Hour)}, true, err
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := store.UpdateSession(ctx, key, apply, time.Now().Add(time.Hour)); err != nil {
+		if err := store.UpdateSession(ctx, key, apply); err != nil {
 			b.Fatal(err)
 		}
 	}

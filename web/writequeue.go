@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // sessionWrite is one request's pending write of a stored session: the
@@ -12,6 +13,7 @@ import (
 type sessionWrite struct {
 	changes []Change
 	slide   bool
+	expires time.Time // for a touch: the expiry a slide sets
 
 	// state, lead and done are guarded by writeQueue.mu.
 	state writeState
