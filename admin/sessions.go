@@ -226,9 +226,9 @@ func decodeData(raw []byte) ([]dataRow, error) {
 // sessionPage is the data of admin/session.
 type sessionPage struct {
 	page
-	Session     sessionRow
-	Data        []dataRow
-	DecodeError string
+	Session         sessionRow
+	Data            []dataRow
+	DecodeError     string
 	CookieAge       time.Duration
 	BrowserLifetime time.Duration
 }

@@ -31,7 +31,7 @@ func TestListAndInspectorShowBrowserLength(t *testing.T) {
 	browser, kept := login(false), login(true)
 	list := doc(t, staff.Get("/admin/sessions?user=keepless"))
 	badge := func(hash string) bool {
-		return list.Find(`#row-` + hash + ` [data-testid="browser-length"]`).Length() == 1
+		return list.Find(`#row-`+hash+` [data-testid="browser-length"]`).Length() == 1
 	}
 	if !badge(browser) || badge(kept) {
 		t.Errorf("browser-length badge: %v for the browser-length session, %v for the kept one; want true, false", badge(browser), badge(kept))

@@ -7,12 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
+
+	"rango/internal/groupcommit"
 )
 
 // MaxCategoryName is the longest category name accepted.
@@ -159,84 +162,106 @@ func (s *Store) UnlikeCategory(ctx context.Context, userID, categoryID uint64) (
 	return s.changeLike(ctx, userID, categoryID, false)
 }
 
-// changeLike adds or deletes the user's like row and, only when that
-// changed a row, moves the category's count by one, in one short
-// transaction: the category's row is locked from its UPDATE to the COMMIT
-// that follows at once, never across the other statements, so concurrent
-// likes of a popular category wait for each other only that long. The
-// count the UPDATE writes comes back through LAST_INSERT_ID(expr), with no
-// further query: it is the committed count, this like included. Four round
-// trips: begin, insert (or delete), update, commit.
+// likeWrite is one user's like or unlike of a category, queued with the
+// others of the same category in this instance (package groupcommit);
+// likes is the count its batch committed.
+type likeWrite struct {
+	userID uint64
+	like   bool
+	likes  int64
+}
+
+// changeLike adds or deletes the user's like row and moves the category's
+// count with it. The likes of one category are queued in the instance and
+// committed in batches (commitLikes): however many users like a popular
+// category at once, the instance holds its row lock for one transaction
+// at a time, from the count's UPDATE to the COMMIT that follows at once,
+// and requests wait their turn in memory rather than on the lock.
 func (s *Store) changeLike(ctx context.Context, userID, categoryID uint64, like bool) (int64, error) {
-	changeRow, moveCount := "INSERT IGNORE INTO likes (user_id, category_id, created_at) VALUES (?, ?, ?)",
-		"UPDATE categories SET likes = LAST_INSERT_ID(likes + 1) WHERE id = ?"
-	args := []any{userID, categoryID, time.Now()}
-	if !like {
-		changeRow, moveCount = "DELETE FROM likes WHERE user_id = ? AND category_id = ?",
-			"UPDATE categories SET likes = LAST_INSERT_ID(GREATEST(likes, 1) - 1) WHERE id = ?"
-		args = args[:2]
+	w := &likeWrite{userID: userID, like: like}
+	err := s.likes.Submit(ctx, strconv.FormatUint(categoryID, 10), w, s.commitLikes)
+	if errors.Is(err, groupcommit.ErrGaveUp) {
+		return 0, fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return w.likes, err
+}
+
+// commitLikes writes a batch of likes and unlikes of one category in one
+// transaction: each like row inserted (ignored if there) or deleted in the
+// order the requests came, then the count moved by the rows that changed,
+// its new value coming back through LAST_INSERT_ID(expr) with no further
+// query. Every write of the batch gets that committed count. Round trips:
+// begin, one statement per like, the count's update, commit.
+func (s *Store) commitLikes(ctx context.Context, key string, batch []*likeWrite) error {
+	categoryID, err := strconv.ParseUint(key, 10, 64)
+	if err != nil {
+		return fmt.Errorf("models: like category %q: %w", key, err)
 	}
 	sqlDB, err := s.SQLDB()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	var likes int64
-	changed := false
 	err = s.retryConflicts(ctx, func() error {
 		tx, err := sqlDB.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-		if likes, changed, err = likeInTx(ctx, tx, changeRow, moveCount, args, categoryID); err != nil {
+		if likes, err = likesInTx(ctx, tx, categoryID, batch); err != nil {
 			return err
 		}
 		return tx.Commit()
 	})
 	if err != nil {
-		if isForeignKeyMissing(err) {
-			return 0, fmt.Errorf("models: like category %d: %w", categoryID, ErrNotFound)
+		if errors.Is(err, ErrNotFound) {
+			return err
 		}
-		return 0, translate(err, "like category")
+		return translate(err, "like category")
 	}
-	if !changed { // a double click: nothing moved; show the count as it is
-		return s.categoryLikes(ctx, categoryID)
+	for _, w := range batch {
+		w.likes = likes
 	}
-	return likes, nil
+	return nil
 }
 
-// likeInTx runs a like's two statements in tx; changed tells whether the
-// like row changed (and with it the count, which it returns).
-func likeInTx(ctx context.Context, tx *sql.Tx, changeRow, moveCount string, args []any, categoryID uint64) (int64, bool, error) {
-	res, err := tx.ExecContext(ctx, changeRow, args...)
-	if err != nil {
-		return 0, false, err
+// likesInTx applies a batch of likes in tx and returns the new count.
+func likesInTx(ctx context.Context, tx *sql.Tx, categoryID uint64, batch []*likeWrite) (int64, error) {
+	delta := int64(0)
+	now := time.Now()
+	for _, w := range batch {
+		q, args, step := "DELETE FROM likes WHERE user_id = ? AND category_id = ?", []any{w.userID, categoryID}, int64(-1)
+		if w.like {
+			q, args, step = "INSERT IGNORE INTO likes (user_id, category_id, created_at) VALUES (?, ?, ?)", append(args, now), 1
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if n > 0 {
+			delta += step
+		}
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return 0, false, err
+	if delta != 0 {
+		res, err := tx.ExecContext(ctx, "UPDATE categories SET likes = LAST_INSERT_ID(GREATEST(likes + ?, 0)) WHERE id = ?", delta, categoryID)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			return res.LastInsertId()
+		}
 	}
-	res, err = tx.ExecContext(ctx, moveCount, categoryID)
-	if err != nil {
-		return 0, false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return 0, false, fmt.Errorf("models: category %d: %w", categoryID, ErrNotFound)
-	}
-	likes, err := res.LastInsertId()
-	return likes, true, err
-}
-
-// categoryLikes reads a category's like count.
-func (s *Store) categoryLikes(ctx context.Context, categoryID uint64) (int64, error) {
-	var likes []int64
-	err := s.db.WithContext(ctx).Model(&Category{}).Where("id = ?", categoryID).Pluck("likes", &likes).Error
-	if err != nil {
-		return 0, translate(err, "category likes")
-	}
-	if len(likes) == 0 {
+	// Nothing moved (double clicks), or the count stayed at 0: read it,
+	// which also tells a category deleted meanwhile (its like rows are
+	// rolled back with the rest).
+	var likes int64
+	err := tx.QueryRowContext(ctx, "SELECT likes FROM categories WHERE id = ?", categoryID).Scan(&likes)
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("models: category %d: %w", categoryID, ErrNotFound)
 	}
-	return likes[0], nil
+	return likes, err
 }
 
 // HasLiked tells whether the user likes the category.

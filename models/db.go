@@ -15,6 +15,8 @@ import (
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"rango/internal/groupcommit"
 )
 
 // Store runs Rango's queries on one GORM connection pool.
@@ -24,11 +26,13 @@ type Store struct {
 	stats  *storeStats
 	log    *slog.Logger
 	galera bool // the server is a Galera node (see wsrep.go)
+	// likes queues the likes of each category (see changeLike).
+	likes *groupcommit.Queue[*likeWrite]
 }
 
 // NewStore wraps an open GORM database.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, stats: new(storeStats), log: slog.New(slog.DiscardHandler)}
+	return &Store{db: db, stats: new(storeStats), log: slog.New(slog.DiscardHandler), likes: groupcommit.New[*likeWrite]()}
 }
 
 // DB returns the underlying GORM database.

@@ -35,13 +35,6 @@ func isDuplicate(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &me) && me.Number == 1062)
 }
 
-// isForeignKeyMissing tells whether err is MySQL's error for a row that
-// refers to a missing parent (1452), e.g. a like of a deleted category.
-func isForeignKeyMissing(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1452
-}
-
 // isLockConflict tells whether err is MySQL's deadlock or lock wait timeout.
 func isLockConflict(err error) bool {
 	var me *mysql.MySQLError

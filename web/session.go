@@ -529,7 +529,7 @@ func (s *Session) commit() error {
 			return err
 		}
 	case s.stored && len(s.changes) > 0:
-		err := s.m.writes.submit(ctx, s.key, &sessionWrite{changes: s.changes}, s.m.commitBatch)
+		err := s.m.submitWrite(ctx, s.key, &sessionWrite{changes: s.changes})
 		if errors.Is(err, models.ErrSessionGone) {
 			return nil // logged out or cleared meanwhile: it stays gone
 		}
@@ -573,7 +573,7 @@ func (s *Session) touch(ctx context.Context, policy SessionPolicy) error {
 	}
 	maxAge, life, sliding := policy.lifetime(s.data)
 	w := &sessionWrite{slide: policy.SaveEveryRequest || sliding, expires: time.Now().Add(life)}
-	err := s.m.writes.submit(ctx, s.key, w, s.m.commitBatch)
+	err := s.m.submitWrite(ctx, s.key, w)
 	if err != nil && !errors.Is(err, models.ErrSessionGone) {
 		s.m.touched.Remove(s.key)
 		return fmt.Errorf("web: touch session: %w", err)
