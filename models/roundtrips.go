@@ -95,3 +95,14 @@ func (s *Store) RoundTrips() int64 {
 	}
 	return s.trips.Load()
 }
+
+// ServerStatements returns how many statements the database server has
+// answered since it started, from all its clients: its Questions
+// counter. Read twice, less this store's RoundTrips in between, it tells
+// how busy other clients (the site's instances) keep the server.
+func (s *Store) ServerStatements(ctx context.Context) (int64, error) {
+	var name string
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SHOW GLOBAL STATUS LIKE 'Questions'").Row().Scan(&name, &n)
+	return n, translate(err, "server statements")
+}
