@@ -2,7 +2,8 @@
 // route, method and status with latency histograms, the database pool,
 // the session store's reads and writes, write conflicts retried and given
 // up, expired sessions swept, and readiness. They are served on a listen
-// address of their own (RANGO_METRICS_ADDR), never on the site's.
+// address of their own (RANGO_METRICS_ADDR), never on the site's, with
+// Go's profiles beside them.
 //
 // The per-request cost is one histogram observation (a label look-up and
 // atomic adds); the store's figures are running totals read only when
@@ -16,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,11 +167,19 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
 
-// Serve serves /metrics on ln until ctx ends.
+// Serve serves /metrics on ln until ctx ends, and Go's profiles under
+// /debug/pprof/ (net/http/pprof): the metrics address is an operator's,
+// never the site's, and a CPU profile of a live instance is how its time
+// is found (BENCHMARKS.md).
 func (m *Metrics) Serve(ctx context.Context, ln net.Listener, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	// A CPU profile takes as long as it is asked to (seconds=N).
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -166,6 +166,16 @@ func TestServe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "rango_ready 1") {
 		t.Errorf("GET /metrics: %d\n%.500s", resp.StatusCode, body)
 	}
+	// Go's profiles, beside the metrics: a one-second CPU profile.
+	resp, err = http.Get("http://" + ln.Addr().String() + "/debug/pprof/profile?seconds=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		t.Errorf("GET /debug/pprof/profile: %d, %d bytes, want a gzipped profile", resp.StatusCode, len(body))
+	}
 	cancel()
 	select {
 	case err := <-done:
