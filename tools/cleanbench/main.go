@@ -33,6 +33,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the MySQL driver for database/sql
+
+	"rango/internal/benchsetup"
 )
 
 // options are the command line's.
@@ -57,20 +59,13 @@ func main() {
 }
 
 func run(o options) error {
-	dbName := fmt.Sprintf("rango_cleanbench_%d", time.Now().Unix())
-	admin, err := sql.Open("mysql", o.server+"?interpolateParams=true")
+	bench, err := benchsetup.NewDatabase(o.server, "rango_cleanbench")
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + dbName); err != nil {
-		return fmt.Errorf("create %s: %w", dbName, err)
-	}
-	if !o.keep {
-		defer admin.Exec("DROP DATABASE " + dbName)
-	}
-	dsn := strings.TrimSuffix(o.server, "/") + "/" + dbName
-	bin, err := build()
+	defer bench.Close(o.keep)
+	dbName, dsn := bench.Name, bench.DSN
+	bin, err := benchsetup.Build()
 	if err != nil {
 		return err
 	}
@@ -182,21 +177,6 @@ func rango(bin, dsn string, args ...string) (string, error) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	return out.String(), err
-}
-
-// build compiles the rango binary into a temporary directory.
-func build() (string, error) {
-	dir, err := os.MkdirTemp("", "rango-cleanbench")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "rango")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build (run cleanbench from the repository root): %w", err)
-	}
-	return bin, nil
 }
 
 // fill empties both tables and adds the same sessions to each: expired

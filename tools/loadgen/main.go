@@ -41,6 +41,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 	_ "github.com/go-sql-driver/mysql" // the MySQL driver for database/sql
+
+	"rango/internal/benchsetup"
 )
 
 type options struct {
@@ -93,23 +95,17 @@ func run(o options) error {
 		load(o, srv, nil, o.duration).print(srv)
 		return nil
 	}
-	dbName := fmt.Sprintf("rango_bench_%d", time.Now().Unix())
-	admin, err := sql.Open("mysql", o.server+"?interpolateParams=true")
+	bench, err := benchsetup.NewDatabase(o.server, "rango_bench")
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + dbName); err != nil {
-		return fmt.Errorf("create %s: %w", dbName, err)
-	}
-	if !o.keep {
-		defer admin.Exec("DROP DATABASE " + dbName)
-	}
-	dsn := strings.TrimSuffix(o.server, "/") + "/" + dbName
-	bin, err := build()
+	defer bench.Close(o.keep)
+	admin, dbName, dsn := bench.Admin, bench.Name, bench.DSN
+	bin, err := benchsetup.Build()
 	if err != nil {
 		return err
 	}
+	defer os.RemoveAll(filepath.Dir(bin))
 	var env []string
 	if o.fill > 0 || o.cleanup > 0 {
 		// Keep the expired rows for the measurements: no sweeping.
@@ -139,21 +135,6 @@ func run(o options) error {
 	res := load(o, srv, admin, o.duration)
 	res.print(srv)
 	return nil
-}
-
-// build compiles the rango binary into a temporary directory.
-func build() (string, error) {
-	dir, err := os.MkdirTemp("", "rango-bench")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "rango")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build (run loadgen from the repository root): %w", err)
-	}
-	return bin, nil
 }
 
 type server struct {
