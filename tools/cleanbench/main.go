@@ -35,6 +35,7 @@ import (
 	_ "github.com/go-sql-driver/mysql" // the MySQL driver for database/sql
 
 	"rango/internal/benchsetup"
+	"rango/web"
 )
 
 // options are the command line's.
@@ -181,7 +182,8 @@ func rango(bin, dsn string, args ...string) (string, error) {
 
 // fill empties both tables and adds the same sessions to each: expired
 // ones (their expiry spread over the past day) and live ones (expiring
-// within two weeks), in random order of key as real keys come. A Rango
+// within two weeks), each with the key its site would have given it when
+// it was made (Rango's begins with that time, Django's is random). A Rango
 // row carries what the site stores (a logged-in session's data for half
 // of them, an address, a user agent, its times); a Django row, the same
 // data as Django encodes it.
@@ -216,7 +218,7 @@ func fill(db *sql.DB, expired, live int) error {
 			}
 			created := e.Add(-14 * 24 * time.Hour).Unix()
 			key := randomKey(32)
-			rargs = append(rargs, key[:43], sessionData(j), e.Unix(), user, fmt.Sprintf("10.%d.%d.%d", j>>16&255, j>>8&255, j&255),
+			rargs = append(rargs, web.SessionKeyAt(time.Unix(created, int64(j%1000)*1e6)), sessionData(j), e.Unix(), user, fmt.Sprintf("10.%d.%d.%d", j>>16&255, j>>8&255, j&255),
 				"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", created, created+int64(j%3600))
 			dargs = append(dargs, strings.ToLower(strings.NewReplacer("-", "a", "_", "b").Replace(key[:32])),
 				djangoData(j), e.UTC().Format("2006-01-02 15:04:05.000000"))

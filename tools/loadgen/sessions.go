@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"encoding/gob"
 	"fmt"
 	"net/http"
@@ -15,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"rango/web"
 )
 
 const (
@@ -38,11 +38,6 @@ func sessionValue(user int) []byte {
 	return buf.Bytes()
 }
 
-func randomKey() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // insertSessions adds n sessions in multi-row INSERTs; expiredShare of
 // them already expired, half of them logged in as one of the users.
@@ -71,7 +66,7 @@ func insertSessions(db *sql.DB, n int, expiredShare float64, users int) error {
 			if float64(j%100) < expiredShare*100 {
 				e = now - 1 - int64(j%86400)
 			}
-			args = append(args, randomKey(), sessionValue(uid), e, user, fmt.Sprintf("10.%d.%d.%d", j>>16&255, j>>8&255, j&255),
+			args = append(args, web.SessionKeyAt(time.Unix(created, int64(j%1000)*1e6)), sessionValue(uid), e, user, fmt.Sprintf("10.%d.%d.%d", j>>16&255, j>>8&255, j&255),
 				"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", created, created+int64(j%3600))
 		}
 		if err := execRetry(db, sb.String(), args...); err != nil {
