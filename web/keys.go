@@ -65,9 +65,15 @@ func ValidKeyHash(s string) bool {
 	return true
 }
 
-// ShortKey shows the first characters of a session key, for pages.
+// ShortKey shows eight characters of a session key, or of another secret
+// cookie's value, for pages: of a session key, the eight after its time
+// prefix, which keys made at about the same time share; of anything else,
+// the first eight.
 func ShortKey(key string) string {
-	if len(key) <= 8 {
+	switch {
+	case ValidSessionKey(key):
+		return key[timePrefixLen:timePrefixLen+8] + "…"
+	case len(key) <= 8:
 		return key
 	}
 	return key[:8] + "…"

@@ -27,6 +27,9 @@ func TestSessionKeysSortByTimeMade(t *testing.T) {
 	if same[0] == same[1] {
 		t.Errorf("two keys made in the same millisecond are equal: %q", same[0])
 	}
+	if ShortKey(same[0]) == ShortKey(same[1]) {
+		t.Errorf("two keys of the same millisecond look the same on pages: %q", ShortKey(same[0]))
+	}
 	if same[0][:timePrefixLen] != same[1][:timePrefixLen] {
 		t.Errorf("keys of the same millisecond have different time prefixes: %q, %q", same[0], same[1])
 	}
