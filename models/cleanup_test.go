@@ -65,7 +65,7 @@ func TestConcurrentCleanupsDeleteEachRowOnce(t *testing.T) {
 	var batches [2]int
 	for i, store := range []*models.Store{a, b} {
 		wg.Go(func() {
-			// Small batches, so that the two walks overlap many times.
+			// Small batches, so that the two cleanups overlap many times.
 			counts[i], errs[i] = store.DeleteExpiredSessions(ctx, time.Now(), models.SessionLimits{}, 100,
 				func(int64, time.Duration) { batches[i]++ })
 		})

@@ -224,10 +224,10 @@ func (s *Store) SessionExpiry(ctx context.Context, key string) (time.Time, error
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits SessionLimits, batch int, progress func(int64, time.Duration)) (int64, error) {
 	// Past their expiry: the browser's cookie has expired too (or will
 	// when it closes), so no record of why is kept.
-	// In the expiry index's order: its entries, and those of the activity
-	// index, go in runs; in key order all but the table's would be
-	// scattered (and slower to delete with a buffer pool smaller than the
-	// table, BENCHMARKS.md).
+	// In the expiry index's order: its entries, those of the activity
+	// index and, as keys begin with the time they were made
+	// (web.SessionKeyAt), the table's rows go in runs, so that a batch
+	// touches few pages (BENCHMARKS.md).
 	expired := func() (int64, error) {
 		res := s.db.WithContext(ctx).Exec("DELETE FROM sessions WHERE e != 0 AND e <= ? ORDER BY e LIMIT ?", now.Unix(), batch)
 		return res.RowsAffected, res.Error
