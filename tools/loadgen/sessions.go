@@ -38,7 +38,6 @@ func sessionValue(user int) []byte {
 	return buf.Bytes()
 }
 
-
 // insertSessions adds n sessions in multi-row INSERTs; expiredShare of
 // them already expired, half of them logged in as one of the users.
 func insertSessions(db *sql.DB, n int, expiredShare float64, users int) error {
