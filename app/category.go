@@ -126,7 +126,7 @@ func (a *App) changeLike(c *fiber.Ctx, like bool) error {
 	if cat.Likes, err = change(c.UserContext(), user.ID, cat.ID); err != nil {
 		return err
 	}
-	a.cache.forget()
+	a.likesChanged(cat)
 	if !web.IsHTMX(c) {
 		return c.Redirect("/category/"+cat.Slug, fiber.StatusSeeOther)
 	}
@@ -162,7 +162,7 @@ func (a *App) addCategory(c *fiber.Ctx) error {
 		cat, err := a.store.CreateCategory(c.UserContext(), name)
 		switch {
 		case err == nil:
-			a.cache.forget()
+			a.cache.forget(indexListsKey, categoryKey(cat.Slug))
 			web.SetFlash(c, "cat_added")
 			return web.Redirect(c, "/category/"+cat.Slug)
 		case errors.Is(err, models.ErrDuplicate):
@@ -214,7 +214,7 @@ func (a *App) addPage(c *fiber.Ctx) error {
 		if _, err := a.store.CreatePage(c.UserContext(), cat.ID, form.Title, link); err != nil {
 			return err
 		}
-		a.cache.forget()
+		a.cache.forget(indexListsKey, categoryKey(cat.Slug))
 		web.SetFlash(c, "page_added")
 		return web.Redirect(c, "/category/"+cat.Slug)
 	}
