@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -167,6 +168,9 @@ func New(d Deps) (*fiber.App, *App, error) {
 	a.views = html.NewFileSystem(http.FS(views.FS), ".html")
 	a.views.AddFuncMap(views.Funcs())
 	a.views.AddFunc("static", static.URL)
+	a.views.AddFunc("shell", web.NewShells(func(w io.Writer, name string, data any) error {
+		return a.views.Render(w, name, data)
+	}).Render)
 	if err := a.views.Load(); err != nil {
 		return nil, nil, fmt.Errorf("app: templates: %w", err)
 	}
