@@ -32,13 +32,23 @@ func slugOf(c *fiber.Ctx) (string, error) {
 	return slug, nil
 }
 
-// categoryBySlug loads the category named in the URL, or answers 404.
+// categoryBySlug finds the category named in the URL, or answers 404. It
+// comes from the page cache when that is on, as the category's page does:
+// what changes the category (a like, a page added) works on its ID and
+// writes the counts anew.
 func (a *App) categoryBySlug(c *fiber.Ctx) (models.Category, error) {
 	slug, err := slugOf(c)
 	if err != nil {
 		return models.Category{}, err
 	}
-	cat, err := a.store.CategoryBySlug(c.UserContext(), slug)
+	var cat models.Category
+	if a.cache.enabled() {
+		var found categoryPageData
+		found, err = a.categoryWithPages(c.UserContext(), slug)
+		cat = found.Category
+	} else {
+		cat, err = a.store.CategoryBySlug(c.UserContext(), slug)
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return cat, errNoCategory
 	}

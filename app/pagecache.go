@@ -62,6 +62,9 @@ func newPageCache(ttl time.Duration) *pageCache {
 	return c
 }
 
+// enabled tells whether the cache keeps entries (its TTL is not zero).
+func (c *pageCache) enabled() bool { return c.entries != nil }
+
 // lookup returns the entry under key if it is younger than the TTL.
 func (c *pageCache) lookup(key string) (cached, bool) {
 	e, ok := c.entries.Get(key)
