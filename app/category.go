@@ -18,6 +18,9 @@ type categoryPage struct {
 	Category models.Category
 	PageList template.HTML
 	Like     likeButton
+	// Main is the content rendered for a visitor who is not logged in,
+	// from the page cache; empty for a logged-in one.
+	Main template.HTML
 }
 
 // errNoCategory answers a slug that names no category.
@@ -71,7 +74,9 @@ func (a *App) showCategory(c *fiber.Ctx) error {
 	cat := found.Category
 	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, PageList: found.PageList}
 	data.Like = likeButton{Category: cat, CSRFToken: data.CSRFToken, LoggedIn: data.User != nil}
-	if data.User != nil {
+	if data.User == nil {
+		data.Main = found.AnonymousMain
+	} else {
 		if data.Like.Liked, err = a.store.HasLiked(c.UserContext(), data.User.ID, cat.ID); err != nil {
 			return err
 		}

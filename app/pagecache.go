@@ -201,10 +201,21 @@ func (a *App) renderIndexLists(lists indexListsData) (indexListsData, error) {
 	return lists, err
 }
 
-// categoryPageData is a category with its pages, rendered.
+// categoryPageData is a category with its pages, rendered, and the
+// category page's content as a visitor who is not logged in sees it.
 type categoryPageData struct {
-	Category models.Category
-	PageList template.HTML
+	Category      models.Category
+	PageList      template.HTML
+	AnonymousMain template.HTML
+}
+
+// renderAnonymousMain renders the category page's content for a visitor
+// who is not logged in, which depends on the category alone.
+func (a *App) renderAnonymousMain(p categoryPageData) (categoryPageData, error) {
+	var err error
+	p.AnonymousMain, err = a.renderHTML("category_main",
+		categoryPage{Category: p.Category, PageList: p.PageList, Like: likeButton{Category: p.Category}})
+	return p, err
 }
 
 func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageData, error) {
@@ -218,7 +229,10 @@ func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageD
 			return categoryPageData{}, err
 		}
 		list, err := a.renderHTML("category_pages", pageLists{Pages: pages})
-		return categoryPageData{Category: cat, PageList: list}, err
+		if err != nil {
+			return categoryPageData{}, err
+		}
+		return a.renderAnonymousMain(categoryPageData{Category: cat, PageList: list})
 	})
 }
 
@@ -229,7 +243,8 @@ func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageD
 func (a *App) likesChanged(cat models.Category) {
 	update(a.cache, categoryKey(cat.Slug), func(p categoryPageData) (categoryPageData, bool) {
 		p.Category.Likes = cat.Likes
-		return p, true
+		p, err := a.renderAnonymousMain(p)
+		return p, err == nil
 	})
 	update(a.cache, indexListsKey, func(lists indexListsData) (indexListsData, bool) {
 		ranked, ok := topAfterLike(lists.Ranked, topListLength+1, cat.ID, cat.Likes)

@@ -128,6 +128,9 @@ func TestQueriesPerRequestWithPageCache(t *testing.T) {
 	if after == before {
 		t.Errorf("after a like the cached page still shows %s likes", after)
 	}
+	if got := likeCount(t, site.NewClient(t).Get("/category/python").Body); got != after {
+		t.Errorf("after a like a visitor who is not logged in sees %s likes, want %s", got, after)
+	}
 	if n := trips(t, site, member, http.MethodGet, "/"); n != 1 {
 		t.Errorf("logged in, home page after a like: %d round trips, want 1 (session read)", n)
 	}
