@@ -113,6 +113,7 @@ func TestKeepSignedInAndDeleteAccount(t *testing.T) {
 	b.open("/account/sessions")
 	b.do("follow “delete your account”", chromedp.Click(chromedp.CSS(`main a[href="/account/delete"]`), chromedp.NodeVisible))
 	b.waitUntil("wait for the delete page", `document.title.startsWith("Delete your account")`)
+	b.settled("let htmx settle the delete page") // its form sends through htmx only then
 	for _, size := range [][2]int64{{desktopWidth, desktopHeight}, {phoneWidth, phoneHeight}} {
 		b.viewport(size[0], size[1])
 		b.axeClean("delete your account")
@@ -121,6 +122,7 @@ func TestKeepSignedInAndDeleteAccount(t *testing.T) {
 	b.typeInto("#password", "not the password")
 	b.do("delete with a wrong password", chromedp.Click(chromedp.CSS(`main form[action="/account/delete"] button[type="submit"]`), chromedp.NodeVisible))
 	b.waitUntil("wait for the refusal", `document.querySelector('[data-testid="problem"]') !== null`)
+	b.settled("let htmx settle the refusal")
 	b.axeClean("delete your account, wrong password")
 	b.clearField("#password")
 	b.typeInto("#password", accountPassword)

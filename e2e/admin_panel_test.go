@@ -40,8 +40,10 @@ func (b *browser) click(sel string) {
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
-// expectFocus waits briefly (the focus moves when htmx has settled) until
-// expr, which describes the focused element, is want.
+// expectFocus waits briefly (the focus moves when htmx has swapped or
+// settled) until expr, which describes the focused element, is want. It
+// is no wait for the settling: htmx gives a new element the focus of the
+// old one with its id at once.
 func (b *browser) expectFocus(expr, want string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Second)
@@ -52,18 +54,19 @@ func (b *browser) expectFocus(expr, want string) {
 	}
 }
 
-// settled waits until htmx has no request in flight.
-func (b *browser) settled(what string) {
-	b.t.Helper()
-	b.waitUntil(what, `document.querySelector(".htmx-request") === null`)
-}
-
 // insertSessions adds n anonymous sessions from IPs that start with
 // prefix, seen a second apart, and returns their hashes, newest first.
+// Those still there when the test ends are deleted, so that another run
+// in the same database (-count=N) does not find them under its prefix.
 func insertSessions(t *testing.T, site *testsite.Site, n int, prefix string) []string {
 	t.Helper()
 	now := time.Now().Unix()
 	var hashes []string
+	t.Cleanup(func() {
+		if err := site.Store.DB().Exec("DELETE FROM sessions WHERE kh IN ?", hashes).Error; err != nil {
+			t.Errorf("delete the inserted sessions: %v", err)
+		}
+	})
 	for i := 0; i < n; i++ {
 		key := web.NewSessionKey()
 		err := site.Store.DB().Exec("INSERT INTO sessions (k, v, e, ip, user_agent, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -218,7 +221,7 @@ func TestAdminBulkActions(t *testing.T) {
 	// All matching: the confirmation counts them all; Cancel closes it.
 	b.click("#select-matching")
 	b.click(endSelected)
-	b.do("wait for the confirmation", chromedp.WaitVisible(chromedp.CSS(confirmText)))
+	b.swappedIn("wait for the confirmation", confirmText)
 	if got := b.text(confirmText); !strings.HasPrefix(got, "End 60 anonymous sessions?") {
 		t.Errorf("the confirmation says %q", got)
 	}
@@ -241,7 +244,7 @@ func TestAdminBulkActions(t *testing.T) {
 	}
 	countIs("three selected", "3 selected")
 	b.click(endSelected)
-	b.do("wait for the confirmation", chromedp.WaitVisible(chromedp.CSS(confirmText)))
+	b.swappedIn("wait for the confirmation", confirmText)
 	if got := b.text(confirmText); !strings.HasPrefix(got, "End 3 sessions of 2 users, including your own?") {
 		t.Errorf("the confirmation says %q", got)
 	}
@@ -249,7 +252,9 @@ func TestAdminBulkActions(t *testing.T) {
 	b.waitUntil("wait for the stale confirmation to go", `document.querySelector(`+jsString(confirmPanel)+`) === null`)
 	b.click(rowBox(bb))
 	b.click(endSelected)
-	b.do("wait for the confirmation", chromedp.WaitVisible(chromedp.CSS(confirmText)))
+	// Its button works through htmx only once htmx has settled it; before,
+	// a click sends the form as a whole page load.
+	b.swappedIn("wait for the confirmation", confirmText)
 	if got := b.text(confirmText); !strings.HasPrefix(got, "End 3 sessions of 2 users?") {
 		t.Errorf("the confirmation says %q", got)
 	}
@@ -257,7 +262,7 @@ func TestAdminBulkActions(t *testing.T) {
 		t.Errorf("the confirm button says %q", got)
 	}
 	b.click(confirmButton)
-	b.do("wait for the result", chromedp.WaitVisible(chromedp.CSS("#session-table [data-testid=notice]")))
+	b.swappedIn("wait for the result", "#session-table [data-testid=notice]")
 	if got := b.text("#session-table [data-testid=notice] span"); got != "Ended 3 sessions of 2 users." {
 		t.Errorf("the result message says %q", got)
 	}
@@ -293,7 +298,7 @@ func TestAdminEndInPlace(t *testing.T) {
 
 	site.Store.DB().Exec("DELETE FROM sessions WHERE kh = ?", hashes[0]) // ended elsewhere meanwhile
 	b.click("#row-" + hashes[0] + " .col-actions button")
-	<-dialogs
+	b.dialog("wait for the confirm dialog", dialogs)
 	b.do("wait for the row to go", chromedp.WaitNotPresent(chromedp.CSS("#row-"+hashes[0])))
 	b.waitUntil("wait for the message", `(document.querySelector(`+jsString(adminNoticeSel)+`)?.textContent ?? "").includes("already ended")`)
 	if got := b.text(totalSel); got != "2 sessions · showing 1–2" {
@@ -302,7 +307,7 @@ func TestAdminEndInPlace(t *testing.T) {
 	b.expectFocus(`document.activeElement.closest("tr")?.id ?? document.activeElement.id`, "row-"+hashes[1])
 
 	b.click("#row-" + hashes[1] + " .col-actions button")
-	<-dialogs
+	b.dialog("wait for the confirm dialog", dialogs)
 	b.do("wait for the row to go", chromedp.WaitNotPresent(chromedp.CSS("#row-"+hashes[1])))
 	b.waitUntil("wait for the message", `(document.querySelector(`+jsString(adminNoticeSel)+`)?.textContent ?? "").includes("Ended 1 anonymous session.")`)
 	if got := b.text(totalSel); got != "1 session · showing 1–1" {
@@ -344,7 +349,9 @@ func TestAdminClearAll(t *testing.T) {
 	// Sent anyway (as without JavaScript, or by Enter in an older
 	// browser): the error shows in the card, the list stays.
 	b.do("send the wrong word", chromedp.Evaluate[chromedp.Void](`document.querySelector("#danger-card form[action$=delete-all]").requestSubmit()`))
-	b.do("wait for the error", chromedp.WaitVisible(chromedp.CSS("#danger-card [data-testid=confirm-error]")))
+	// The new #confirm has the focus at once, but its attributes change
+	// when htmx settles the card: typing before raced that.
+	b.swappedIn("wait for the error", "#danger-card [data-testid=confirm-error]")
 	if got := b.text("#danger-card [data-testid=confirm-error]"); !strings.Contains(got, "Nothing was cleared") {
 		t.Errorf("the card says %q", got)
 	}
@@ -465,7 +472,7 @@ func TestAdminAccessibility(t *testing.T) {
 			b.axeClean("categories")
 			b.do("add a taken category", chromedp.SendKeys(chromedp.ID("name"), "python"))
 			b.click(`form[method=post][action="/admin/categories"] button[type=submit]`)
-			b.do("wait for the error", chromedp.WaitVisible(chromedp.ID("name-error")))
+			b.swappedIn("wait for the error", "#name-error")
 			b.axeClean("categories with an error")
 			b.click("[data-testid=categories] tbody tr .col-key a")
 			b.do("wait for the category", chromedp.WaitVisible(chromedp.CSS("[data-testid=delete-category]")))
@@ -478,7 +485,7 @@ func TestAdminAccessibility(t *testing.T) {
 			b.open("/admin/users?q=axe" + s)
 			b.axeClean("users")
 			b.click("[data-testid=users] tbody tr .col-key a")
-			b.do("wait for the user", chromedp.WaitVisible(chromedp.ID("password")))
+			b.swappedIn("wait for the user", "#password")
 			b.do("type a short password", chromedp.SendKeys(chromedp.ID("password"), "short"))
 			b.click(`form[action$="/password"] button[type=submit]`)
 			b.do("wait for the error", chromedp.WaitVisible(chromedp.ID("password-error")))
@@ -622,9 +629,9 @@ func TestAdminContentAndUsers(t *testing.T) {
 	// The page goes.
 	b.open("/admin/pages?q=" + "Spam+" + s)
 	b.click("[data-testid=pages] tbody tr .col-key a")
-	b.do("wait for the page's form", chromedp.WaitVisible(chromedp.ID("title")))
+	b.swappedIn("wait for the page's form", "#title")
 	b.click("[data-testid=delete-page]")
-	if msg := <-dialogs; !strings.Contains(msg, "Delete the page Spam "+s+"?") {
+	if msg := b.dialog("wait for the confirm dialog", dialogs); !strings.Contains(msg, "Delete the page Spam "+s+"?") {
 		t.Errorf("the dialog says %q", msg)
 	}
 	b.do("wait for the result", chromedp.WaitVisible(chromedp.CSS("[data-testid=notice]")))
@@ -654,7 +661,7 @@ func TestAdminContentAndUsers(t *testing.T) {
 	member, _ := site.Store.UserByName(context.Background(), userName)
 	b.open(fmt.Sprintf("/admin/users/%d", member.ID))
 	b.click("[data-testid=deactivate]")
-	<-dialogs
+	b.dialog("wait for the confirm dialog", dialogs)
 	b.do("wait for the result", chromedp.WaitVisible(chromedp.CSS("[data-testid=notice]")))
 	if got := b.text("[data-testid=notice] span"); !strings.Contains(got, "Deactivated "+userName) {
 		t.Errorf("the result says %q", got)

@@ -71,6 +71,20 @@ func (b *browser) acceptDialogs() <-chan string {
 	return messages
 }
 
+// dialog waits for the next dialog of acceptDialogs and returns its
+// message; when none opens within a step's time the step fails, instead
+// of the test waiting until the package's deadline.
+func (b *browser) dialog(what string, dialogs <-chan string) string {
+	b.t.Helper()
+	select {
+	case msg := <-dialogs:
+		return msg
+	case <-time.After(stepTimeout):
+		b.fatal(what, context.DeadlineExceeded)
+		return ""
+	}
+}
+
 // Selectors of the admin session list.
 const (
 	sessionTable = "#session-table"
@@ -131,13 +145,14 @@ func TestStaffEndsUserSession(t *testing.T) {
 		chromedp.Click(chromedp.CSS(filterButton), chromedp.NodeVisible))
 	// Only the victim's rows, the victim's session among them, and no
 	// request in flight or still to come: a table swapped in late would
-	// bring back the row that step 3 removes.
+	// bring back the row that step 3 removes. And settled: htmx gives the
+	// new rows' End buttons their hx-post and hx-confirm only then.
 	b.waitUntil("wait for the table to show only the victim's sessions", `(() => {
 		const table = document.querySelector(`+jsString(sessionTable)+`);
 		if (!table || !table.querySelector(`+jsString(row)+`)) return false;
 		const rows = [...table.querySelectorAll("tbody tr[data-hash]")];
 		if (!rows.every(r => r.cells[2] && r.cells[2].textContent.trim() === `+jsString(victim)+`)) return false;
-		return document.querySelector(".htmx-request") === null && performance.now() - window.__lastKeyup > 600;
+		return document.querySelector(`+jsString(htmxBusy)+`) === null && performance.now() - window.__lastKeyup > 600;
 	})()`)
 	b.do("wait for the victim's session row", chromedp.WaitVisible(chromedp.CSS(row)))
 	b.expectNoReload("filtering the sessions")
@@ -147,13 +162,8 @@ func TestStaffEndsUserSession(t *testing.T) {
 
 	step("3. staff ends the session")
 	b.do("click End", chromedp.Click(chromedp.CSS(endButton), chromedp.NodeVisible))
-	select {
-	case msg := <-dialogs:
-		if want := "confirm: End this session of " + victim + "? Its browser will be logged out."; msg != want {
-			t.Fatalf("the dialog was %q, want %q", msg, want)
-		}
-	case <-time.After(stepTimeout):
-		b.fatal("wait for the confirm dialog", context.DeadlineExceeded)
+	if msg, want := b.dialog("wait for the confirm dialog", dialogs), "confirm: End this session of "+victim+"? Its browser will be logged out."; msg != want {
+		t.Fatalf("the dialog was %q, want %q", msg, want)
 	}
 	b.do("wait for htmx to remove the row", chromedp.WaitNotPresent(chromedp.CSS(row)))
 	b.expectNoReload("ending a session")

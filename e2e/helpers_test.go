@@ -117,3 +117,25 @@ func (b *browser) clearField(sel string) {
 		b.press("Backspace in "+sel, kb.Backspace)
 	}
 }
+
+// htmxBusy matches what htmx marks while it works: the element of a request
+// in flight, a target being swapped or settling, and new content it has not
+// processed yet. htmx 2 gives swapped-in content its hx-* behaviour when it
+// settles, 20 ms after the swap: until then a click on a button in it sends
+// its form without htmx, as a whole page load.
+const htmxBusy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+// settled waits until htmx has no request in flight and nothing left to
+// swap or settle.
+func (b *browser) settled(what string) {
+	b.t.Helper()
+	b.waitUntil(what, `document.querySelector(`+jsString(htmxBusy)+`) === null`)
+}
+
+// swappedIn waits until an element that sel matches is visible and htmx
+// has settled it, so that its links, buttons and forms work through htmx.
+func (b *browser) swappedIn(what, sel string) {
+	b.t.Helper()
+	b.do(what, chromedp.WaitVisible(chromedp.CSS(sel)))
+	b.settled(what + ": let htmx settle it")
+}

@@ -74,7 +74,7 @@ func TestSuggestionsInTheBrowser(t *testing.T) {
 	}
 	// A link htmx has not yet processed (it settles new content for a few
 	// milliseconds) loads the whole page, which is fine, but flaky here.
-	b.waitUntil("wait for htmx to settle", `!document.querySelector(".htmx-request, .htmx-settling, .htmx-added")`)
+	b.settled("wait for htmx to settle")
 	b.do("follow it", chromedp.Click(chromedp.CSS(`[data-testid="add-suggested"]`), chromedp.NodeVisible))
 	b.waitUntil("wait for the form", `document.title === "Add a category · Rango"`)
 	if got := eval[string](b, "the name field", `document.getElementById("name").value`); got != "Zebra" {
