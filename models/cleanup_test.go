@@ -114,3 +114,35 @@ func TestCleanupSparesRenewedSession(t *testing.T) {
 		t.Errorf("deleted %d and kept %d renewed sessions, want 100 and 150", n, kept)
 	}
 }
+
+// A cleanup whose batches meet more sessions expiring in the same second
+// than a batch holds deletes them all, in batches, and leaves the sessions
+// that never expire (e = 0) and the live ones.
+func TestCleanupDeletesTiesLargerThanABatch(t *testing.T) {
+	store := openStore(t)
+	addExpiredSessions(t, store, "ties", 0, 20)
+	now := time.Now().Unix()
+	for _, row := range []struct {
+		n int
+		e int64
+	}{{250, now - 60}, {30, now - 30}, {5, 0}} {
+		for i := range row.n {
+			err := store.DB().Exec("INSERT INTO sessions (k, v, e, created_at, last_seen) VALUES (?, 'x', ?, ?, ?)",
+				fmt.Sprintf("ties-%d-%03d", row.e, i), row.e, now-7200, now-7200).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var batches int
+	n, err := store.DeleteExpiredSessions(context.Background(), time.Now(), models.SessionLimits{}, 100,
+		func(int64, time.Duration) { batches++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left, never int64
+	store.DB().Raw("SELECT COUNT(*), COALESCE(SUM(e = 0), 0) FROM sessions WHERE k LIKE 'ties-%'").Row().Scan(&left, &never)
+	if n < 280 || left != 25 || never != 5 || batches < 3 {
+		t.Errorf("deleted %d in %d batches, %d left of which %d never expire; want at least 280 in 3 or more batches, 25 and 5", n, batches, left, never)
+	}
+}
