@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -219,15 +220,19 @@ type result struct {
 	requests, errors int64
 	elapsed          time.Duration
 	latencies        []time.Duration
+	byRole           map[string][]time.Duration // sorted, by browser role
 	trips            int64
 	bytes            int64 // response bodies as sent (compressed or not)
 }
 
-func (r result) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
+func (r result) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
+
+// percentile returns the p-th of sorted latencies.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	return r.latencies[int(float64(len(r.latencies)-1)*p)]
+	return sorted[int(float64(len(sorted)-1)*p)]
 }
 
 func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -237,6 +242,13 @@ func (r result) print(s *server) {
 	fmt.Printf("requests %d in %s: %.0f req/s; errors %d\n", r.requests, r.elapsed.Round(time.Millisecond), r.rate(), r.errors)
 	fmt.Printf("latency p50 %s  p95 %s  p99 %s\n", r.percentile(0.50).Round(10*time.Microsecond),
 		r.percentile(0.95).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond))
+	if len(r.byRole) > 1 {
+		for _, role := range slices.Sorted(maps.Keys(r.byRole)) {
+			l := r.byRole[role]
+			fmt.Printf("  %-9s %6d requests  p50 %s  p99 %s\n", role, len(l),
+				percentile(l, 0.50).Round(10*time.Microsecond), percentile(l, 0.99).Round(10*time.Microsecond))
+		}
+	}
 	if s.cmd == nil {
 		return // a -target site: its database and process are not loadgen's
 	}
@@ -268,6 +280,7 @@ func measure(browsers []*browser, base string, admin *sql.DB, d time.Duration) r
 	var requests, errors atomic.Int64
 	var mu sync.Mutex
 	var latencies []time.Duration
+	byRole := map[string][]time.Duration{}
 	for _, b := range browsers {
 		b.base, b.bytes = base, 0
 	}
@@ -291,6 +304,7 @@ func measure(browsers []*browser, base string, admin *sql.DB, d time.Duration) r
 			}
 			mu.Lock()
 			latencies = append(latencies, local...)
+			byRole[b.role] = append(byRole[b.role], local...)
 			mu.Unlock()
 		}(b)
 	}
@@ -302,7 +316,10 @@ func measure(browsers []*browser, base string, admin *sql.DB, d time.Duration) r
 	}
 	trips := questions(admin) - q0 - 1
 	slices.Sort(latencies)
-	return result{requests: requests.Load(), errors: errors.Load(), elapsed: elapsed, latencies: latencies, trips: trips, bytes: bytes}
+	for _, l := range byRole {
+		slices.Sort(l)
+	}
+	return result{requests: requests.Load(), errors: errors.Load(), elapsed: elapsed, latencies: latencies, byRole: byRole, trips: trips, bytes: bytes}
 }
 
 // countingReader counts the bytes read through it.
