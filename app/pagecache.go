@@ -37,6 +37,7 @@ type pageCache struct {
 // version tells whether key changed between two calls.
 type version struct{ changes, purges uint64 }
 
+// version returns key's version now.
 func (c *pageCache) version(key string) version {
 	c.mu.Lock()
 	defer c.mu.Unlock()
