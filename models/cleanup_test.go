@@ -146,3 +146,45 @@ func TestCleanupDeletesTiesLargerThanABatch(t *testing.T) {
 		t.Errorf("deleted %d in %d batches, %d left of which %d never expire; want at least 280 in 3 or more batches, 25 and 5", n, batches, left, never)
 	}
 }
+
+// The admin's count of ended sessions, read along the expiry and activity
+// indexes, is the count of the rows the list's condition keeps, whether
+// sessions ended by their expiry, by their idle time or both, and stops
+// at the maximum asked for.
+func TestCountEndedSessions(t *testing.T) {
+	store := openStore(t)
+	now := time.Now().Unix()
+	if err := store.DB().Exec("DELETE FROM sessions WHERE k LIKE 'ended-%'").Error; err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range []struct{ e, seen int64 }{
+		{now - 10, now - 20}, {now - 10, now - 7200}, {now + 3600, now - 7200}, {now + 3600, now - 7200},
+		{now + 3600, now - 10}, {0, now - 10}, {0, now - 7200}, {now - 5, 0},
+	} {
+		err := store.DB().Exec("INSERT INTO sessions (k, v, e, created_at, last_seen) VALUES (?, 'x', ?, ?, ?)",
+			fmt.Sprintf("ended-%d", i), row.e, now-9000, row.seen).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, limits := range []models.SessionLimits{{}, {CookieAge: time.Hour}} {
+		f := models.SessionFilter{Status: models.StatusExpired, Limits: limits}
+		var want int64
+		cond := "(e != 0 AND e <= ?)"
+		args := []any{now}
+		if limits.CookieAge > 0 {
+			cond += " OR (last_seen > 0 AND last_seen < ?)"
+			args = append(args, now-3600)
+		}
+		if err := store.DB().Raw("SELECT COUNT(*) FROM sessions WHERE "+cond, args...).Row().Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		n, exact, err := store.CountSessions(context.Background(), f, 1000000)
+		if err != nil || n != want || !exact {
+			t.Errorf("limits %+v: counted %d (exact %v, %v), want %d", limits, n, exact, err, want)
+		}
+		if n, exact, err := store.CountSessions(context.Background(), f, 2); err != nil || n != 2 || exact {
+			t.Errorf("limits %+v, at most 2: counted %d (exact %v, %v), want 2 and not exact", limits, n, exact, err)
+		}
+	}
+}

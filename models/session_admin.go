@@ -330,6 +330,9 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter, max int64) (
 	if p.searchCount > 0 && f == (SessionFilter{Search: f.Search}) && p.searchCount <= max {
 		return p.searchCount, true, nil // the plan counted these already
 	}
+	if f == (SessionFilter{Status: StatusExpired, Limits: f.Limits}) && f.Limits.Absolute == 0 {
+		return s.countEnded(ctx, time.Now(), f.Limits.idleLimit(), max)
+	}
 	if !p.narrow && f.Status != "" && f.Who != "" {
 		// No index has both the expiry and the user: reading the table
 		// until max+1 match beats walking one index and looking each
@@ -339,6 +342,46 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter, max int64) (
 	sub := f.apply(s.db.WithContext(ctx).Table(p.table).Select("1"), time.Now()).Limit(int(max + 1))
 	if err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM (?) AS m", sub).Row().Scan(&n); err != nil {
 		return 0, false, translate(err, "count sessions")
+	}
+	if n > max {
+		return max, false, nil
+	}
+	return n, true, nil
+}
+
+// countEnded counts the sessions that have ended at now (past their expiry,
+// or unused for longer than idle when that is set), up to max, along the
+// expiry and activity indexes: an index-only read of each condition, and
+// the union of the two only when neither passes max. Given the two
+// conditions' OR, the optimizer reads the whole table instead (1.28 s at a
+// million sessions, BENCHMARKS.md).
+func (s *Store) countEnded(ctx context.Context, now time.Time, idle time.Duration, max int64) (int64, bool, error) {
+	type condition struct {
+		rows string
+		arg  int64
+	}
+	conds := []condition{{"SELECT k FROM sessions FORCE INDEX (sessions_e) WHERE e != 0 AND e <= ?", now.Unix()}}
+	if idle > 0 {
+		conds = append(conds, condition{"SELECT k FROM sessions FORCE INDEX (sessions_last_seen) WHERE last_seen > 0 AND last_seen < ?",
+			now.Add(-idle).Unix()})
+	}
+	db := s.db.WithContext(ctx)
+	var n int64
+	var union []string
+	var args []any
+	for _, c := range conds {
+		if err := db.Raw("SELECT COUNT(*) FROM ("+c.rows+" LIMIT ?) AS m", c.arg, max+1).Row().Scan(&n); err != nil {
+			return 0, false, translate(err, "count ended sessions")
+		}
+		if n > max {
+			return max, false, nil
+		}
+		union, args = append(union, "("+c.rows+")"), append(args, c.arg)
+	}
+	if len(union) > 1 {
+		if err := db.Raw("SELECT COUNT(*) FROM ("+strings.Join(union, " UNION ")+") AS m", args...).Row().Scan(&n); err != nil {
+			return 0, false, translate(err, "count ended sessions")
+		}
 	}
 	if n > max {
 		return max, false, nil
