@@ -38,12 +38,13 @@ type Base struct {
 	Fragment bool
 }
 
-// Layout returns the layout's data, for the shell templates: pages pass
-// {{template "page_top" .Layout}} rather than the page's own data, so
-// that the shell's many field look-ups find each field directly. On a
-// page's data, where Base is embedded, html/template finds Base's fields
-// by a breadth-first search of the embedded structs on every use, which
-// took 8% of a returning view's CPU (BENCHMARKS.md).
+// Layout returns the layout's data, for the shell templates: pages call
+// {{shell "page_top" .Layout}} (Shells.Render) with it rather than with
+// the page's own data. The shell is rendered from a Base alone, so that
+// its HTML can be kept per layout; and on a page's data, where Base is
+// embedded, html/template would find Base's fields by a breadth-first
+// search of the embedded structs on every use (8% of a returning view's
+// CPU, BENCHMARKS.md).
 func (b Base) Layout() Base { return b }
 
 // BaseOf returns the layout data of a page titled title.
