@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -75,6 +77,17 @@ type Deps struct {
 	// ClientLimits bound the requests of one browser or address in
 	// progress at once; the zero value means web.DefaultClientLimits.
 	ClientLimits web.ClientLimits
+	// MaxActiveRequests bounds the requests this instance works on at
+	// once (web.ActiveRequests); 0 means DefaultMaxActiveRequests.
+	MaxActiveRequests int
+}
+
+// DefaultMaxActiveRequests is 8 requests per CPU the Go runtime uses, at
+// most the database pool's size (models.MaxConns): enough to keep the
+// CPUs busy while some requests wait for the database, few enough that
+// each runs among few.
+func DefaultMaxActiveRequests() int {
+	return min(8*runtime.GOMAXPROCS(0), models.MaxConns)
 }
 
 // App holds the site's dependencies; its methods are the handlers.
@@ -126,13 +139,15 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 	// Static files come compressed already; everything after them is
 	// compressed as the client asks.
 	f.Use(assets.Mount, static.Handler())
-	f.Use(web.Compress())
 	f.Use(web.Timeout(requestTimeout(d.PageTimeout)))
 	limits := d.ClientLimits
 	if limits == (web.ClientLimits{}) {
 		limits = web.DefaultClientLimits
 	}
 	f.Use(limits.Middleware(d.Sessions.CookieName()))
+	f.Use(web.ActiveRequests(cmp.Or(d.MaxActiveRequests, DefaultMaxActiveRequests())))
+	// Compression is CPU work: it is done inside the request's turn.
+	f.Use(web.Compress())
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))
 	f.Use(d.Sessions.Middleware())
 	return f

@@ -28,14 +28,16 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestEnvAndFlags(t *testing.T) {
-	cfg, err := Load([]string{"-addr", ":9000", "-visit-interval", "90s"}, env(map[string]string{
+	cfg, err := Load([]string{"-addr", ":9000", "-visit-interval", "90s", "-max-active-requests", "12"}, env(map[string]string{
 		"RANGO_ADDR": ":7000", "RANGO_DSN": "u:p@tcp(db:3306)/x?parseTime=false", "RANGO_DB_WAIT": "5",
 		"RANGO_SAMPLE_DATA": "false", "RANGO_VISIT_INTERVAL": "60", "RANGO_SECRET_KEY": "s3cret",
+		"RANGO_MAX_ACTIVE_REQUESTS": "40",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != ":9000" || cfg.VisitInterval != 90*time.Second || cfg.DBWait != 5*time.Second || cfg.SampleData {
+	if cfg.Addr != ":9000" || cfg.VisitInterval != 90*time.Second || cfg.DBWait != 5*time.Second || cfg.SampleData ||
+		cfg.MaxActiveRequests != 12 {
 		t.Errorf("got %+v", cfg)
 	}
 	if !strings.Contains(cfg.DSN, "parseTime=false") && strings.Contains(cfg.DSN, "parseTime=true") {
@@ -100,6 +102,8 @@ func TestInvalid(t *testing.T) {
 		"cookie age low":  {"RANGO_SESSION_COOKIE_AGE": "10"},
 		"bad metrics":     {"RANGO_METRICS_ADDR": "9100"},
 		"metrics on site": {"RANGO_METRICS_ADDR": "127.0.0.1:8000"},
+		"active words":    {"RANGO_MAX_ACTIVE_REQUESTS": "many"},
+		"active negative": {"RANGO_MAX_ACTIVE_REQUESTS": "-1"},
 	} {
 		if _, err := Load(nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: no error", name)

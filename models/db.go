@@ -56,8 +56,8 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// maxConns is the pool size of each instance.
-const maxConns = 32
+// MaxConns is the database pool size of each instance.
+const MaxConns = 32
 
 // UnreachableError says the database could not be reached in time.
 type UnreachableError struct {
@@ -111,8 +111,8 @@ func Open(ctx context.Context, dsn string, wait time.Duration, log *slog.Logger)
 	}
 	// A 2-core instance gains nothing from more connections, and several
 	// instances must stay under the server's max_connections (151 by default).
-	sqlDB.SetMaxOpenConns(maxConns)
-	sqlDB.SetMaxIdleConns(maxConns)
+	sqlDB.SetMaxOpenConns(MaxConns)
+	sqlDB.SetMaxIdleConns(MaxConns)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	store := NewStore(db)

@@ -94,7 +94,7 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	})
 	deps := app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies,
-		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout}
+		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout, MaxActiveRequests: cfg.MaxActiveRequests}
 	var m *metrics.Metrics
 	if cfg.MetricsAddr != "" {
 		if m, err = metrics.New(store); err != nil {

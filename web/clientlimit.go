@@ -141,3 +141,13 @@ func (k *keyedSemaphore) inUse() int {
 	defer k.mu.Unlock()
 	return len(k.keys)
 }
+
+// waiting returns how many requests wait for a turn of key, for tests.
+func (k *keyedSemaphore) waiting(key string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if t := k.keys[key]; t != nil {
+		return len(t.waiting)
+	}
+	return 0
+}

@@ -96,11 +96,16 @@ func errorTitle(status int) string {
 var ErrBusy = NewError(fiber.StatusServiceUnavailable,
 	"Rango is busy with many requests from your browser at once. Nothing you did is lost. Please try again in a moment.")
 
+// ErrSiteBusy answers a request that waited its deadline out for a turn
+// of the instance (see ActiveRequests).
+var ErrSiteBusy = NewError(fiber.StatusServiceUnavailable,
+	"Rango is busier than it can answer right now. Nothing you did is lost. Please try again in a moment.")
+
 // retryAfter is the Retry-After of a 503: a second after a wait behind
 // one's own requests or a write that kept conflicting with others, five
 // while the database is away (or its Galera node is not ready).
 func retryAfter(err error) string {
-	if errors.Is(err, ErrBusy) || errors.Is(err, models.ErrConflict) {
+	if errors.Is(err, ErrBusy) || errors.Is(err, ErrSiteBusy) || errors.Is(err, models.ErrConflict) {
 		return "1"
 	}
 	return "5"
