@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -58,9 +60,62 @@ func (a *App) categoryBySlug(c *fiber.Ctx) (models.Category, error) {
 	return cat, err
 }
 
-// showCategory lists a category's pages.
+// categoryListSize is how many of a category's pages its page lists at
+// a time, most viewed first; ?page=2 and on list the rest.
+const categoryListSize = 20
+
+// maxListPart bounds ?page= (it is a deep OFFSET).
+const maxListPart = 10_000
+
+// errNoListPart answers a ?page= that is not one of the category's.
+var errNoListPart = web.NewError(fiber.StatusNotFound,
+	"This category's list of pages has no such part. Its first part is at the category's own address.")
+
+// listPart reads ?page=, the part of the category's list to show (1 when
+// absent).
+func listPart(c *fiber.Ctx) (int, error) {
+	v := c.Query("page")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxListPart {
+		return 0, errNoListPart
+	}
+	return n, nil
+}
+
+// categoryPageList renders part n (from 1) of the category's list of
+// pages with the links to the parts beside it; errNoListPart when there
+// are no pages that far.
+func (a *App) categoryPageList(ctx context.Context, cat models.Category, n int) (template.HTML, error) {
+	pages, err := a.store.PagesByCategory(ctx, cat.ID, (n-1)*categoryListSize, categoryListSize+1)
+	if err != nil {
+		return "", err
+	}
+	if n > 1 && len(pages) == 0 {
+		return "", errNoListPart
+	}
+	list := pageLists{Pages: pages[:min(len(pages), categoryListSize)]}
+	base := "/category/" + url.PathEscape(cat.Slug)
+	if n == 2 {
+		list.PrevLink = base
+	} else if n > 2 {
+		list.PrevLink = base + "?page=" + strconv.Itoa(n-1)
+	}
+	if len(pages) > categoryListSize {
+		list.NextLink = base + "?page=" + strconv.Itoa(n+1)
+	}
+	return a.renderHTML("category_pages", list)
+}
+
+// showCategory lists a category's pages, a part at a time.
 func (a *App) showCategory(c *fiber.Ctx) error {
 	slug, err := slugOf(c)
+	if err != nil {
+		return err
+	}
+	part, err := listPart(c)
 	if err != nil {
 		return err
 	}
@@ -72,7 +127,15 @@ func (a *App) showCategory(c *fiber.Ctx) error {
 		return err
 	}
 	cat := found.Category
-	data := categoryPage{Base: web.BaseOf(c, cat.Name, ""), Category: cat, PageList: found.PageList}
+	title := cat.Name
+	if part > 1 {
+		if found.PageList, err = a.categoryPageList(c.UserContext(), cat, part); err != nil {
+			return err
+		}
+		found.AnonymousMain = ""
+		title = fmt.Sprintf("%s (part %d)", cat.Name, part)
+	}
+	data := categoryPage{Base: web.BaseOf(c, title, ""), Category: cat, PageList: found.PageList}
 	data.Like = likeButton{Category: cat, CSRFToken: data.CSRFToken, LoggedIn: data.User != nil}
 	if data.User == nil {
 		data.Main = found.AnonymousMain

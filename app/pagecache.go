@@ -150,9 +150,13 @@ const indexListsKey = "index-lists"
 func categoryKey(slug string) string { return "category:" + slug }
 
 // pageLists is the data of the index_lists and category_pages partials.
+// A category's list is shown a part at a time: PrevLink and NextLink lead
+// to the parts before and after, when there are.
 type pageLists struct {
 	Categories []models.Category
 	Pages      []models.Page
+	PrevLink   string
+	NextLink   string
 }
 
 // renderHTML renders a partial into HTML to put into a page. It is safe
@@ -225,11 +229,7 @@ func (a *App) categoryWithPages(ctx context.Context, slug string) (categoryPageD
 		if err != nil {
 			return categoryPageData{}, err
 		}
-		pages, err := a.store.PagesByCategory(ctx, cat.ID)
-		if err != nil {
-			return categoryPageData{}, err
-		}
-		list, err := a.renderHTML("category_pages", pageLists{Pages: pages})
+		list, err := a.categoryPageList(ctx, cat, 1)
 		if err != nil {
 			return categoryPageData{}, err
 		}

@@ -386,7 +386,7 @@ func TestAdminPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, _ := site.Store.PagesByCategory(context.Background(), python.ID)
+	pages, _ := site.Store.PagesByCategory(context.Background(), python.ID, 0, 1)
 	name := "phone" + unique()
 	b := staffBrowser(t, site, name, phoneWidth, phoneHeight)
 	me, _ := site.Store.UserByName(context.Background(), name)

@@ -32,11 +32,12 @@ func (s *Store) TopPages(ctx context.Context, n int) ([]Page, error) {
 	return pages, translate(err, "top pages")
 }
 
-// PagesByCategory lists a category's pages, most viewed first.
-func (s *Store) PagesByCategory(ctx context.Context, categoryID uint64) ([]Page, error) {
+// PagesByCategory lists up to limit of a category's pages, most viewed
+// first, skipping the first offset.
+func (s *Store) PagesByCategory(ctx context.Context, categoryID uint64, offset, limit int) ([]Page, error) {
 	var pages []Page
 	err := s.db.WithContext(ctx).Where("category_id = ?", categoryID).
-		Order("views DESC, title").Find(&pages).Error
+		Order("views DESC, title, id").Offset(offset).Limit(limit).Find(&pages).Error
 	return pages, translate(err, "pages of category")
 }
 
