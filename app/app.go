@@ -82,12 +82,14 @@ type Deps struct {
 	MaxActiveRequests int
 }
 
-// DefaultMaxActiveRequests is 8 requests per CPU the Go runtime uses, at
+// DefaultMaxActiveRequests is 4 requests per CPU the Go runtime uses, at
 // most the database pool's size (models.MaxConns): enough to keep the
 // CPUs busy while some requests wait for the database, few enough that
-// each runs among few.
+// each runs among few. On 2 cores under the benchmark's mixed load, 8
+// kept the throughput of 16 and more with half their p99 (BENCHMARKS.md);
+// 4 left the CPUs idle.
 func DefaultMaxActiveRequests() int {
-	return min(8*runtime.GOMAXPROCS(0), models.MaxConns)
+	return min(4*runtime.GOMAXPROCS(0), models.MaxConns)
 }
 
 // App holds the site's dependencies; its methods are the handlers.

@@ -80,7 +80,7 @@ type Config struct {
 	// see alike (top categories and pages, a category's pages); 0 is off.
 	PageCacheTTL time.Duration
 	// MaxActiveRequests bounds the requests each instance works on at
-	// once, the rest waiting their turn in order; 0 means 8 per CPU, at
+	// once, the rest waiting their turn in order; 0 means 4 per CPU, at
 	// most 32 (app.DefaultMaxActiveRequests).
 	MaxActiveRequests int
 	// SettingsRefresh is how often each instance re-reads the runtime
@@ -242,7 +242,7 @@ func (c *Config) applyFlags(args []string, out io.Writer) error {
 	fs.Var(durationFlag{&c.SettingsRefresh}, "settings-refresh", "how often to re-read the live settings from the database (RANGO_SETTINGS_REFRESH)")
 	fs.Var(durationFlag{&c.PageCacheTTL}, "page-cache", "how long to keep the lists all visitors see alike, e.g. 1s; 0 turns it off (RANGO_PAGE_CACHE)")
 	fs.Var(durationFlag{&c.PageTimeout}, "page-timeout", "how long a page view may wait for the database before answering 503, e.g. 1.5s (RANGO_PAGE_TIMEOUT)")
-	fs.IntVar(&c.MaxActiveRequests, "max-active-requests", c.MaxActiveRequests, "requests worked on at once; the rest wait their turn in order (0: 8 per CPU, at most 32) (RANGO_MAX_ACTIVE_REQUESTS)")
+	fs.IntVar(&c.MaxActiveRequests, "max-active-requests", c.MaxActiveRequests, "requests worked on at once; the rest wait their turn in order (0: 4 per CPU, at most 32) (RANGO_MAX_ACTIVE_REQUESTS)")
 	seed := fs.Bool("seed", false, "load the sample data (idempotent) and exit")
 	clear := fs.Bool("clearsessions", false, "delete expired sessions and exit (for cron)")
 	admin := fs.String("createadmin", "", "create the staff user `NAME` (or make it staff) and exit; password from RANGO_ADMIN_PASSWORD or the terminal")
