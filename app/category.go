@@ -240,7 +240,9 @@ func (a *App) addCategory(c *fiber.Ctx) error {
 		cat, err := a.store.CreateCategory(c.UserContext(), name)
 		switch {
 		case err == nil:
-			a.cache.forget(indexListsKey, categoryKey(cat.Slug))
+			// The new name may start with anything typed in the search box:
+			// every entry goes (new categories are rare).
+			a.cache.forget()
 			web.SetFlash(c, "cat_added")
 			return web.Redirect(c, "/category/"+cat.Slug)
 		case errors.Is(err, models.ErrDuplicate):

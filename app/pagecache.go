@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,14 +36,30 @@ type pageCache struct {
 	purges  uint64
 }
 
-// version tells whether key changed between two calls.
-type version struct{ changes, purges uint64 }
+// version tells whether key changed between two calls: the key itself,
+// its group (changeGroup) or every key (forget with no keys).
+type version struct{ changes, group, purges uint64 }
 
 // version returns key's version now.
 func (c *pageCache) version(key string) version {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return version{c.changes[key], c.purges}
+	return c.versionLocked(key)
+}
+
+// versionLocked is version with c.mu held.
+func (c *pageCache) versionLocked(key string) version {
+	group, _, _ := strings.Cut(key, ":")
+	return version{c.changes[key], c.changes[group+":"], c.purges}
+}
+
+// changeGroup tells loads in flight of every key in the group prefix (a
+// key prefix ending in ":") that what they read may predate a change, so
+// that they do not store it, including keys the cache does not hold yet.
+func (c *pageCache) changeGroup(prefix string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes[prefix]++
 }
 
 // cached is an entry with the time it was read from the database: an
@@ -89,7 +107,7 @@ func get[T any](c *pageCache, key string, load func() (T, error)) (T, error) {
 		v, err := load()
 		if err == nil {
 			c.mu.Lock()
-			if (version{c.changes[key], c.purges}) == before {
+			if c.versionLocked(key) == before {
 				c.entries.Add(key, cached{value: v, loaded: loaded})
 			}
 			c.mu.Unlock()
@@ -144,10 +162,30 @@ func (c *pageCache) forget(keys ...string) {
 	}
 }
 
+// keys returns the keys of the entries whose keys start with prefix.
+func (c *pageCache) keys(prefix string) []string {
+	if c.entries == nil {
+		return nil
+	}
+	var found []string
+	for _, key := range c.entries.Keys() {
+		if strings.HasPrefix(key, prefix) {
+			found = append(found, key)
+		}
+	}
+	return found
+}
+
 // Keys of the cache's entries.
-const indexListsKey = "index-lists"
+const (
+	indexListsKey = "index-lists"
+	suggestPrefix = "suggest:"
+)
 
 func categoryKey(slug string) string { return "category:" + slug }
+
+// suggestKey is the key of the categories suggested for what was typed.
+func suggestKey(q string) string { return suggestPrefix + q }
 
 // pageLists is the data of the index_lists and category_pages partials.
 // A category's list is shown a part at a time: PrevLink and NextLink lead
@@ -247,6 +285,12 @@ func (a *App) likesChanged(cat models.Category) {
 		p, err := a.renderAnonymousMain(p)
 		return p, err == nil
 	})
+	a.cache.changeGroup(suggestPrefix)
+	for _, key := range a.cache.keys(suggestPrefix) {
+		update(a.cache, key, func(cats []models.Category) ([]models.Category, bool) {
+			return withLikes(cats, cat), true
+		})
+	}
 	update(a.cache, indexListsKey, func(lists indexListsData) (indexListsData, bool) {
 		ranked, ok := topAfterLike(lists.Ranked, topListLength+1, cat.ID, cat.Likes)
 		if !ok {
@@ -291,4 +335,25 @@ func topAfterLike(ranked []models.Category, n int, id uint64, likes int64) ([]mo
 		return ranked, false // categories left out may rank above it now
 	}
 	return append(rest[:place], append([]models.Category{moved}, rest[place:]...)...), true
+}
+
+// withLikes returns cats with the likes of cat where it is among them; cats
+// itself is shared by the requests that read it from the cache and stays
+// as it is.
+func withLikes(cats []models.Category, cat models.Category) []models.Category {
+	i := slices.IndexFunc(cats, func(c models.Category) bool { return c.ID == cat.ID })
+	if i < 0 {
+		return cats
+	}
+	cats = slices.Clone(cats)
+	cats[i].Likes = cat.Likes
+	return cats
+}
+
+// suggestions returns the categories suggested for q (the start of a
+// name), from the cache when it has them.
+func (a *App) suggestions(ctx context.Context, q string) ([]models.Category, error) {
+	return get(a.cache, suggestKey(q), func() ([]models.Category, error) {
+		return a.store.SuggestCategories(ctx, q, maxSuggestions)
+	})
 }

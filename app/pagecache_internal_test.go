@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"rango/models"
 )
@@ -69,5 +70,39 @@ func TestTopAfterLike(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGroupChangeStopsLoadsInFlight: a load of a key the cache does not
+// hold yet that began before its group changed does not store what it
+// read; one of another group, or one that began after, does.
+func TestGroupChangeStopsLoadsInFlight(t *testing.T) {
+	c := newPageCache(time.Minute)
+	loadDuring := func(key string, during func()) {
+		_, _ = get(c, key, func() (int, error) {
+			during()
+			return 1, nil
+		})
+	}
+	loadDuring(suggestKey("Py"), func() { c.changeGroup(suggestPrefix) })
+	loadDuring(categoryKey("python"), func() { c.changeGroup(suggestPrefix) })
+	loadDuring(suggestKey("Dj"), func() {})
+	for key, want := range map[string]bool{suggestKey("Py"): false, categoryKey("python"): true, suggestKey("Dj"): true} {
+		if _, ok := c.lookup(key); ok != want {
+			t.Errorf("%s cached: %v, want %v", key, ok, want)
+		}
+	}
+}
+
+// TestWithLikes changes the likes of the category in a copy, never in
+// the list the cache shares.
+func TestWithLikes(t *testing.T) {
+	shared := ranking(3, 5, 7)
+	got := withLikes(shared, models.Category{ID: 2, Likes: 6})
+	if got[1].Likes != 6 || shared[1].Likes != 5 {
+		t.Errorf("likes %d in the copy and %d in the shared list, want 6 and 5", got[1].Likes, shared[1].Likes)
+	}
+	if same := withLikes(shared, models.Category{ID: 9, Likes: 1}); !slices.Equal(order(same), order(shared)) || same[0].Likes != 3 {
+		t.Error("a category not in the list changed it")
 	}
 }

@@ -106,6 +106,10 @@ func TestQueriesPerRequestWithPageCache(t *testing.T) {
 			t.Errorf("returning visitor, %s: %d round trips, want %d", tc.path, n, tc.want)
 		}
 	}
+	visitor.Get("/search?q=P")
+	if n := trips(t, site, visitor, http.MethodGet, "/search?q=P"); n != 1 {
+		t.Errorf("returning visitor, cached suggestions: %d round trips, want 1 (session read)", n)
+	}
 	if n := trips(t, site, site.NewClient(t), http.MethodGet, "/category/python"); n != 0 {
 		t.Errorf("cookie-less visitor, cached category: %d round trips, want 0", n)
 	}
@@ -133,6 +137,13 @@ func TestQueriesPerRequestWithPageCache(t *testing.T) {
 	}
 	if n := trips(t, site, member, http.MethodGet, "/"); n != 1 {
 		t.Errorf("logged in, home page after a like: %d round trips, want 1 (session read)", n)
+	}
+	if n := trips(t, site, visitor, http.MethodGet, "/search?q=P"); n != 1 {
+		t.Errorf("returning visitor, suggestions after a like: %d round trips, want 1 (session read)", n)
+	}
+	found := doc(t, visitor.Get("/search?q=P"))
+	if got := strings.Fields(found.Find(`a[href="/category/python"] .rango-stat`).Text()); len(got) == 0 || got[0] != after {
+		t.Errorf("after a like the suggestions show Python with %q likes, want %s", got, after)
 	}
 	home := doc(t, member.Get("/"))
 	if got := strings.Fields(home.Find(`.rango-ranking a[href="/category/python"]`).Parent().Find(".rango-stat").Text()); len(got) == 0 || got[0] != after {

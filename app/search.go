@@ -34,7 +34,7 @@ func (a *App) search(c *fiber.Ctx) error {
 	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > models.MaxCategoryName || strings.ContainsFunc(q, web.IsControl) {
 		q = ""
 	}
-	cats, err := a.store.SuggestCategories(c.UserContext(), q, maxSuggestions)
+	cats, err := a.suggestions(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
