@@ -77,7 +77,8 @@ type Config struct {
 	// answer 503 promptly while the database does not.
 	PageTimeout time.Duration
 	// PageCacheTTL is how long each instance keeps the lists all visitors
-	// see alike (top categories and pages, a category's pages); 0 is off.
+	// see alike (top categories and pages, a category's pages, search
+	// suggestions); 0 is off.
 	PageCacheTTL time.Duration
 	// MaxActiveRequests bounds the requests each instance works on at
 	// once, the rest waiting their turn in order; 0 means 4 per CPU, at
