@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -15,23 +14,12 @@ import (
 // reads wait.
 func holdSessionsTable(t *testing.T, site *testsite.Site, d time.Duration) (released <-chan struct{}) {
 	t.Helper()
-	pool, err := site.Store.SQLDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pool.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(context.Background(), "LOCK TABLES sessions WRITE"); err != nil {
-		t.Fatal(err)
-	}
+	release := holdTable(t, site, "sessions")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		time.Sleep(d)
-		_, _ = conn.ExecContext(context.Background(), "UNLOCK TABLES")
-		_ = conn.Close()
+		release()
 	}()
 	return done
 }
