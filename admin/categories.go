@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -56,14 +55,7 @@ func (h *Handler) renderCategories(c *fiber.Ctx, status int, name string, errs w
 		return err
 	}
 	data.Rows = rows
-	v := url.Values{}
-	if data.Search != "" {
-		v.Set("q", data.Search)
-	}
-	if data.Sort != models.CategoriesByName {
-		v.Set("sort", data.Sort)
-	}
-	data.Nav = pagerOf("/admin/categories", v, prev, next)
+	data.Nav = pagerOf("/admin/categories", queryOf("q", data.Search, "sort", unlessDefault(data.Sort, models.CategoriesByName)), prev, next)
 	return web.Render(c, status, "admin/categories", data)
 }
 
@@ -102,15 +94,7 @@ func deleteQuestion(cat models.CategoryRow) string {
 }
 
 func (h *Handler) categoryByID(c *fiber.Ctx) (models.CategoryRow, error) {
-	id, err := idParam(c, "category")
-	if err != nil {
-		return models.CategoryRow{}, err
-	}
-	cat, err := h.store.CategoryByID(c.UserContext(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return cat, web.NewError(fiber.StatusNotFound, "There is no such category: it may have been deleted.")
-	}
-	return cat, err
+	return byID(c, "category", "it may have been deleted.", h.store.CategoryByID)
 }
 
 func (h *Handler) categoryPage(c *fiber.Ctx, cat models.CategoryRow) categoryPage {

@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,6 +60,27 @@ func pagerOf(base string, v url.Values, prev, next *models.Keyset) pager {
 	return p
 }
 
+// queryOf returns the name-value pairs whose value is not empty, as a
+// list's query: the filters and the order that its pager links keep.
+func queryOf(pairs ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			v.Set(pairs[i], pairs[i+1])
+		}
+	}
+	return v
+}
+
+// unlessDefault is value, or empty when it is the default def (which the
+// query then leaves out).
+func unlessDefault(value, def string) string {
+	if value == def {
+		return ""
+	}
+	return value
+}
+
 // position reads a list's cursor from the request: after, or before.
 func position(c *fiber.Ctx) (*models.Keyset, bool) {
 	if k := decodeKeyset(c.Query("before")); k != nil {
@@ -73,6 +96,22 @@ func idParam(c *fiber.Ctx, what string) (uint64, error) {
 		return 0, web.NewError(fiber.StatusNotFound, "There is no such "+what+".")
 	}
 	return id, nil
+}
+
+// byID finds the thing (a category, a page, a user) whose id is in the
+// URL with find, or answers 404: "There is no such <what>" and, when it
+// was not found, gone (why it may be missing).
+func byID[T any](c *fiber.Ctx, what, gone string, find func(context.Context, uint64) (T, error)) (T, error) {
+	id, err := idParam(c, what)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := find(c.UserContext(), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return v, web.NewError(fiber.StatusNotFound, "There is no such "+what+": "+gone)
+	}
+	return v, err
 }
 
 // formIDs reads the ids a bulk form ticked (at most maxSelected).

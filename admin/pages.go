@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -49,17 +48,11 @@ func (h *Handler) listPages(c *fiber.Ctx) error {
 		return err
 	}
 	data.Rows = rows
-	v := url.Values{}
-	if data.Search != "" {
-		v.Set("q", data.Search)
-	}
-	if data.Sort != models.PagesByViews {
-		v.Set("sort", data.Sort)
-	}
+	category := ""
 	if data.CategoryID != 0 {
-		v.Set("category", strconv.FormatUint(data.CategoryID, 10))
+		category = strconv.FormatUint(data.CategoryID, 10)
 	}
-	data.Nav = pagerOf("/admin/pages", v, prev, next)
+	data.Nav = pagerOf("/admin/pages", queryOf("q", data.Search, "sort", unlessDefault(data.Sort, models.PagesByViews), "category", category), prev, next)
 	return web.Render(c, fiber.StatusOK, "admin/pages", data)
 }
 
@@ -80,15 +73,7 @@ type pageForm struct {
 }
 
 func (h *Handler) pageByID(c *fiber.Ctx) (models.PageRow, error) {
-	id, err := idParam(c, "page")
-	if err != nil {
-		return models.PageRow{}, err
-	}
-	p, err := h.store.PageByID(c.UserContext(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return p, web.NewError(fiber.StatusNotFound, "There is no such page: it may have been deleted.")
-	}
-	return p, err
+	return byID(c, "page", "it may have been deleted.", h.store.PageByID)
 }
 
 func (h *Handler) pageEdit(c *fiber.Ctx, p models.PageRow, f pageForm, errs web.FieldErrors) (pageEditPage, error) {

@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -35,18 +34,16 @@ func (h *Handler) listUsers(c *fiber.Ctx) error {
 		return err
 	}
 	data.Rows = rows
-	v := url.Values{}
-	if data.Search != "" {
-		v.Set("q", data.Search)
-	}
-	if data.Staff {
-		v.Set("staff", "1")
-	}
-	if data.Inactive {
-		v.Set("inactive", "1")
-	}
-	data.Nav = pagerOf("/admin/users", v, prev, next)
+	data.Nav = pagerOf("/admin/users", queryOf("q", data.Search, "staff", flag(data.Staff), "inactive", flag(data.Inactive)), prev, next)
 	return web.Render(c, fiber.StatusOK, "admin/users", data)
+}
+
+// flag is a true filter's value in a query ("1"), or empty.
+func flag(on bool) string {
+	if on {
+		return "1"
+	}
+	return ""
 }
 
 // loginRow is one recent login attempt as the user page shows it.
@@ -72,15 +69,7 @@ type userPage struct {
 }
 
 func (h *Handler) userByID(c *fiber.Ctx) (models.User, error) {
-	id, err := idParam(c, "user")
-	if err != nil {
-		return models.User{}, err
-	}
-	u, err := h.store.UserByID(c.UserContext(), id)
-	if errors.Is(err, models.ErrNotFound) {
-		return u, web.NewError(fiber.StatusNotFound, "There is no such user: the account may have been deleted.")
-	}
-	return u, err
+	return byID(c, "user", "the account may have been deleted.", h.store.UserByID)
 }
 
 // userPage gathers what the user page shows.
