@@ -4,7 +4,6 @@
 package app
 
 import (
-	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -77,9 +76,9 @@ type Deps struct {
 	// ClientLimits bound the requests of one browser or address in
 	// progress at once; the zero value means web.DefaultClientLimits.
 	ClientLimits web.ClientLimits
-	// MaxActiveRequests bounds the requests this instance works on at
-	// once (web.ActiveRequests); 0 means DefaultMaxActiveRequests.
-	MaxActiveRequests int
+	// Turns bound the requests this instance works on at once; nil means
+	// DefaultMaxActiveRequests of them.
+	Turns *web.Turns
 }
 
 // DefaultMaxActiveRequests is 4 requests per CPU the Go runtime uses, at
@@ -147,7 +146,11 @@ func NewFiber(d Deps, engine *html.Engine, static *assets.Assets) *fiber.App {
 		limits = web.DefaultClientLimits
 	}
 	f.Use(limits.Middleware(d.Sessions.CookieName()))
-	f.Use(web.ActiveRequests(cmp.Or(d.MaxActiveRequests, DefaultMaxActiveRequests())))
+	turns := d.Turns
+	if turns == nil {
+		turns = web.NewTurns(DefaultMaxActiveRequests())
+	}
+	f.Use(turns.Middleware())
 	// Compression is CPU work: it is done inside the request's turn.
 	f.Use(web.Compress())
 	f.Use(web.CSRF(DeriveKey(d.SecretKey, "csrf"), d.SecureCookies))

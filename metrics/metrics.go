@@ -105,6 +105,29 @@ func New(store *models.Store) (*Metrics, error) {
 	return m, nil
 }
 
+// TurnCounts tells how many requests an instance works on and how many
+// wait for a turn (web.Turns).
+type TurnCounts interface {
+	Counts() (active, waiting int)
+}
+
+// WatchTurns adds the gauges of the requests in progress and waiting.
+func (m *Metrics) WatchTurns(t TurnCounts) error {
+	for _, g := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rango_http_requests_active",
+			Help: "Requests the instance works on now (at most RANGO_MAX_ACTIVE_REQUESTS)."},
+			func() float64 { active, _ := t.Counts(); return float64(active) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rango_http_requests_waiting",
+			Help: "Requests waiting for a turn of the instance, first come, first served."},
+			func() float64 { _, waiting := t.Counts(); return float64(waiting) }),
+	} {
+		if err := m.Registry.Register(g); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return nil
+}
+
 // Middleware times each request and counts it by route pattern (not path:
 // /category/:slug is one series), method and final status. It goes first,
 // so it sees the status the error handler gives.

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -94,13 +95,17 @@ func New(ctx context.Context, cfg config.Config, store *models.Store, log *slog.
 	})
 	deps := app.Deps{Log: log, Store: store, Sessions: sessions, Settings: live, SecretKey: secret,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies,
-		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout, MaxActiveRequests: cfg.MaxActiveRequests}
+		PageCacheTTL: cfg.PageCacheTTL, PageTimeout: cfg.PageTimeout,
+		Turns: web.NewTurns(cmp.Or(cfg.MaxActiveRequests, app.DefaultMaxActiveRequests()))}
 	var m *metrics.Metrics
 	if cfg.MetricsAddr != "" {
 		if m, err = metrics.New(store); err != nil {
 			return nil, err
 		}
 		deps.Metrics = m.Middleware()
+		if err := m.WatchTurns(deps.Turns); err != nil {
+			return nil, err
+		}
 	}
 	f, _, err := app.New(deps)
 	if err != nil {

@@ -6,24 +6,28 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// ActiveRequests bounds how many requests this instance works on at once
-// to n; the others wait for a turn first come, first served, until their
-// deadline (then 503 ErrSiteBusy).
+// Turns bounds how many requests an instance works on at once; the others
+// wait for a turn first come, first served, until their deadline (then
+// 503 ErrSiteBusy).
 //
 // On a busy instance this is what keeps slow answers rare. Without the
 // bound every request in flight competes for the CPU at each step, and a
 // request that makes several database round trips queues behind all of
 // them once per trip; with it, a request waits in line once and then runs
 // among few, so its time depends little on what else is in flight.
-// A request takes its turn after its client's (ClientLimits), so requests
-// queued behind their own browser's hold no turn of the instance.
-func ActiveRequests(n int) fiber.Handler {
-	return activeRequests(newKeyedSemaphore(n))
+type Turns struct {
+	sem *keyedSemaphore
 }
 
-func activeRequests(turns *keyedSemaphore) fiber.Handler {
+// NewTurns returns a bound of n requests at once.
+func NewTurns(n int) *Turns { return &Turns{sem: newKeyedSemaphore(n)} }
+
+// Middleware takes a turn for each request. It goes after ClientLimits, so
+// that requests queued behind their own browser's hold no turn of the
+// instance.
+func (t *Turns) Middleware() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		release, err := turns.acquire(c.UserContext(), "")
+		release, err := t.sem.acquire(c.UserContext(), "")
 		if err != nil {
 			return fmt.Errorf("%w (%w)", ErrSiteBusy, c.UserContext().Err())
 		}
@@ -31,3 +35,6 @@ func activeRequests(turns *keyedSemaphore) fiber.Handler {
 		return c.Next()
 	}
 }
+
+// Counts returns how many requests hold a turn and how many wait for one.
+func (t *Turns) Counts() (active, waiting int) { return t.sem.load("") }

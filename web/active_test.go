@@ -13,12 +13,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// TestActiveRequestsBound: no more than n requests are in the handlers at
+// TestTurnsBound: no more than n requests are in the handlers at
 // once, however many arrive together.
-func TestActiveRequestsBound(t *testing.T) {
+func TestTurnsBound(t *testing.T) {
 	var inside, most atomic.Int64
 	f := fiber.New()
-	f.Use(ActiveRequests(3))
+	f.Use(NewTurns(3).Middleware())
 	f.Get("/", func(c *fiber.Ctx) error {
 		n := inside.Add(1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -42,11 +42,11 @@ func TestActiveRequestsBound(t *testing.T) {
 	}
 }
 
-// TestActiveRequestsInOrder: requests waiting for a turn get it in the
+// TestTurnsInOrder: requests waiting for a turn get it in the
 // order they came, and one whose deadline passes while it waits gets 503
 // and leaves the line.
-func TestActiveRequestsInOrder(t *testing.T) {
-	turns := newKeyedSemaphore(1)
+func TestTurnsInOrder(t *testing.T) {
+	turns := NewTurns(1)
 	hold := make(chan struct{})
 	var mu sync.Mutex
 	var order []int
@@ -65,7 +65,7 @@ func TestActiveRequestsInOrder(t *testing.T) {
 		}
 		return c.Next()
 	})
-	f.Use(activeRequests(turns))
+	f.Use(turns.Middleware())
 	f.Get("/", func(c *fiber.Ctx) error {
 		if c.Query("hold") != "" {
 			<-hold
@@ -85,15 +85,15 @@ func TestActiveRequestsInOrder(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { get("n=0&hold=1") })
-	waitFor(t, func() bool { return turns.inUse() == 1 })
+	waitFor(t, func() bool { active, _ := turns.Counts(); return active == 1 })
 	for i := 1; i <= 5; i++ {
 		wg.Go(func() { get("n=" + strconv.Itoa(i)) })
-		waitFor(t, func() bool { return turns.waiting("") == i })
+		waitFor(t, func() bool { _, waiting := turns.Counts(); return waiting == i })
 	}
 	if status := get("deadline=1"); status != fiber.StatusServiceUnavailable {
 		t.Errorf("a request whose deadline passed in line: %d, want 503", status)
 	}
-	if n := turns.waiting(""); n != 5 {
+	if _, n := turns.Counts(); n != 5 {
 		t.Errorf("%d waiting after the late one left, want 5", n)
 	}
 	close(hold)
@@ -107,8 +107,8 @@ func TestActiveRequestsInOrder(t *testing.T) {
 			t.Fatalf("order %v, want %v", order, want)
 		}
 	}
-	if n := turns.inUse(); n != 0 {
-		t.Errorf("turns still taken after every request: %d", n)
+	if active, waiting := turns.Counts(); active != 0 || waiting != 0 {
+		t.Errorf("after every request %d turns are still taken and %d wait", active, waiting)
 	}
 }
 

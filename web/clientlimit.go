@@ -142,12 +142,13 @@ func (k *keyedSemaphore) inUse() int {
 	return len(k.keys)
 }
 
-// waiting returns how many requests wait for a turn of key, for tests.
-func (k *keyedSemaphore) waiting(key string) int {
+// load returns how many turns of key are taken and how many requests
+// wait for one.
+func (k *keyedSemaphore) load(key string) (taken, waiting int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if t := k.keys[key]; t != nil {
-		return len(t.waiting)
+		return t.taken, len(t.waiting)
 	}
-	return 0
+	return 0, 0
 }

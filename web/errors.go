@@ -97,7 +97,7 @@ var ErrBusy = NewError(fiber.StatusServiceUnavailable,
 	"Rango is busy with many requests from your browser at once. Nothing you did is lost. Please try again in a moment.")
 
 // ErrSiteBusy answers a request that waited its deadline out for a turn
-// of the instance (see ActiveRequests).
+// of the instance (see Turns).
 var ErrSiteBusy = NewError(fiber.StatusServiceUnavailable,
 	"Rango is busier than it can answer right now. Nothing you did is lost. Please try again in a moment.")
 
