@@ -32,12 +32,12 @@ func holdTable(t *testing.T, site *testsite.Site, table string) (release func())
 	}
 }
 
-// TestActiveRequestsBoundTheInstance: with one request at a time
+// TestTurnsBoundTheInstance: with one request at a time
 // (RANGO_MAX_ACTIVE_REQUESTS=1), a visitor's page waits while a member's
 // like is held up in the database, and answers 503 with a clear message
 // when its page timeout passes first; with the default bound it is served
 // at once.
-func TestActiveRequestsBoundTheInstance(t *testing.T) {
+func TestTurnsBoundTheInstance(t *testing.T) {
 	for _, tc := range []struct {
 		active int
 		status int
