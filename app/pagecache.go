@@ -37,7 +37,7 @@ type pageCache struct {
 }
 
 // version tells whether key changed between two calls: the key itself,
-// its group (changeGroup) or every key (forget with no keys).
+// its group (updateGroup) or every key (forget with no keys).
 type version struct{ changes, group, purges uint64 }
 
 // version returns key's version now.
@@ -51,15 +51,6 @@ func (c *pageCache) version(key string) version {
 func (c *pageCache) versionLocked(key string) version {
 	group, _, _ := strings.Cut(key, ":")
 	return version{c.changes[key], c.changes[group+":"], c.purges}
-}
-
-// changeGroup tells loads in flight of every key in the group prefix (a
-// key prefix ending in ":") that what they read may predate a change, so
-// that they do not store it, including keys the cache does not hold yet.
-func (c *pageCache) changeGroup(prefix string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.changes[prefix]++
 }
 
 // cached is an entry with the time it was read from the database: an
@@ -144,6 +135,34 @@ func update[T any](c *pageCache, key string, change func(T) (T, bool)) {
 	c.entries.Add(key, cached{value: v, loaded: e.loaded})
 }
 
+// updateGroup brings every entry of the group prefix (a key prefix ending
+// in ":") up to date with change, as update does for one key. The loads in
+// flight of every key of the group, held or not, do not store what they
+// read: it may predate the change. One counter serves the whole group, so
+// that keys made of what visitors type leave nothing behind.
+func updateGroup[T any](c *pageCache, prefix string, change func(T) (T, bool)) {
+	if c.entries == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changes[prefix]++
+	for _, key := range c.entries.Keys() {
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		e, ok := c.lookup(key)
+		if ok {
+			var v T
+			if v, ok = change(e.value.(T)); ok {
+				c.entries.Add(key, cached{value: v, loaded: e.loaded})
+				continue
+			}
+		}
+		c.entries.Remove(key)
+	}
+}
+
 // forget drops the entries under keys, or all entries when no key is
 // given, after this instance changed what they show.
 func (c *pageCache) forget(keys ...string) {
@@ -160,20 +179,6 @@ func (c *pageCache) forget(keys ...string) {
 		c.changes[key]++
 		c.entries.Remove(key)
 	}
-}
-
-// keys returns the keys of the entries whose keys start with prefix.
-func (c *pageCache) keys(prefix string) []string {
-	if c.entries == nil {
-		return nil
-	}
-	var found []string
-	for _, key := range c.entries.Keys() {
-		if strings.HasPrefix(key, prefix) {
-			found = append(found, key)
-		}
-	}
-	return found
 }
 
 // Keys of the cache's entries.
@@ -285,12 +290,9 @@ func (a *App) likesChanged(cat models.Category) {
 		p, err := a.renderAnonymousMain(p)
 		return p, err == nil
 	})
-	a.cache.changeGroup(suggestPrefix)
-	for _, key := range a.cache.keys(suggestPrefix) {
-		update(a.cache, key, func(cats []models.Category) ([]models.Category, bool) {
-			return withLikes(cats, cat), true
-		})
-	}
+	updateGroup(a.cache, suggestPrefix, func(cats []models.Category) ([]models.Category, bool) {
+		return withLikes(cats, cat), true
+	})
 	update(a.cache, indexListsKey, func(lists indexListsData) (indexListsData, bool) {
 		ranked, ok := topAfterLike(lists.Ranked, topListLength+1, cat.ID, cat.Likes)
 		if !ok {

@@ -75,7 +75,8 @@ func TestTopAfterLike(t *testing.T) {
 
 // TestGroupChangeStopsLoadsInFlight: a load of a key the cache does not
 // hold yet that began before its group changed does not store what it
-// read; one of another group, or one that began after, does.
+// read; one of another group, or one that began after, does. A group's
+// change counts under the group alone, not under each of its keys.
 func TestGroupChangeStopsLoadsInFlight(t *testing.T) {
 	c := newPageCache(time.Minute)
 	loadDuring := func(key string, during func()) {
@@ -84,13 +85,23 @@ func TestGroupChangeStopsLoadsInFlight(t *testing.T) {
 			return 1, nil
 		})
 	}
-	loadDuring(suggestKey("Py"), func() { c.changeGroup(suggestPrefix) })
-	loadDuring(categoryKey("python"), func() { c.changeGroup(suggestPrefix) })
+	changeGroup := func() { updateGroup(c, suggestPrefix, func(v int) (int, bool) { return v, true }) }
+	loadDuring(suggestKey("Py"), changeGroup)
+	loadDuring(categoryKey("python"), changeGroup)
 	loadDuring(suggestKey("Dj"), func() {})
 	for key, want := range map[string]bool{suggestKey("Py"): false, categoryKey("python"): true, suggestKey("Dj"): true} {
 		if _, ok := c.lookup(key); ok != want {
 			t.Errorf("%s cached: %v, want %v", key, ok, want)
 		}
+	}
+	for range 3 {
+		updateGroup(c, suggestPrefix, func(v int) (int, bool) { return v + 1, true })
+	}
+	if e, _ := c.lookup(suggestKey("Dj")); e.value != 4 {
+		t.Errorf("after three group updates the entry is %v, want 4", e.value)
+	}
+	if len(c.changes) != 1 {
+		t.Errorf("the cache counts changes under %d keys, want 1 (the group): %v", len(c.changes), c.changes)
 	}
 }
 
