@@ -122,17 +122,7 @@ func update[T any](c *pageCache, key string, change func(T) (T, bool)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.changes[key]++
-	e, ok := c.lookup(key)
-	if !ok {
-		c.entries.Remove(key)
-		return
-	}
-	v, ok := change(e.value.(T))
-	if !ok {
-		c.entries.Remove(key)
-		return
-	}
-	c.entries.Add(key, cached{value: v, loaded: e.loaded})
+	changeLocked(c, key, change)
 }
 
 // updateGroup brings every entry of the group prefix (a key prefix ending
@@ -148,19 +138,23 @@ func updateGroup[T any](c *pageCache, prefix string, change func(T) (T, bool)) {
 	defer c.mu.Unlock()
 	c.changes[prefix]++
 	for _, key := range c.entries.Keys() {
-		if !strings.HasPrefix(key, prefix) {
-			continue
+		if strings.HasPrefix(key, prefix) {
+			changeLocked(c, key, change)
 		}
-		e, ok := c.lookup(key)
-		if ok {
-			var v T
-			if v, ok = change(e.value.(T)); ok {
-				c.entries.Add(key, cached{value: v, loaded: e.loaded})
-				continue
-			}
-		}
-		c.entries.Remove(key)
 	}
+}
+
+// changeLocked replaces the entry under key with what change makes of it,
+// keeping its load time, or forgets it when it has expired or change
+// cannot tell; c.mu must be held.
+func changeLocked[T any](c *pageCache, key string, change func(T) (T, bool)) {
+	if e, ok := c.lookup(key); ok {
+		if v, ok := change(e.value.(T)); ok {
+			c.entries.Add(key, cached{value: v, loaded: e.loaded})
+			return
+		}
+	}
+	c.entries.Remove(key)
 }
 
 // forget drops the entries under keys, or all entries when no key is
