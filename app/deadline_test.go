@@ -14,7 +14,7 @@ import (
 // reads wait.
 func holdSessionsTable(t *testing.T, site *testsite.Site, d time.Duration) (released <-chan struct{}) {
 	t.Helper()
-	release := holdTable(t, site, "sessions")
+	release := site.HoldTable(t, "sessions")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,27 +9,6 @@ import (
 	"rango/config"
 	"rango/internal/testsite"
 )
-
-// holdTable locks table against every other connection until release is
-// called, as a long-running statement would.
-func holdTable(t *testing.T, site *testsite.Site, table string) (release func()) {
-	t.Helper()
-	pool, err := site.Store.SQLDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pool.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(context.Background(), "LOCK TABLES "+table+" WRITE"); err != nil {
-		t.Fatal(err)
-	}
-	return func() {
-		_, _ = conn.ExecContext(context.Background(), "UNLOCK TABLES")
-		_ = conn.Close()
-	}
-}
 
 // TestTurnsBoundTheInstance: with one request at a time
 // (RANGO_MAX_ACTIVE_REQUESTS=1), a visitor's page waits while a member's
@@ -49,7 +27,7 @@ func TestTurnsBoundTheInstance(t *testing.T) {
 			})
 			member := site.SignedInClient(t, "active_"+map[int]string{0: "default", 1: "one"}[tc.active])
 			visitor := site.NewClient(t)
-			release := holdTable(t, site, "likes")
+			release := site.HoldTable(t, "likes")
 			liked := make(chan int)
 			go func() {
 				r := member.Do(http.MethodPost, "/category/python/like", nil,

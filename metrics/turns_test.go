@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -38,18 +37,7 @@ func TestRequestsActiveAndWaiting(t *testing.T) {
 	}
 	member := site.SignedInClient(t, "gauged")
 	visitor := site.NewClient(t)
-	pool, err := site.Store.SQLDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pool.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), "LOCK TABLES likes WRITE"); err != nil {
-		t.Fatal(err)
-	}
+	release := site.HoldTable(t, "likes")
 	done := make(chan int, 2)
 	go func() {
 		done <- member.Do(http.MethodPost, "/category/python/like", nil,
@@ -58,9 +46,7 @@ func TestRequestsActiveAndWaiting(t *testing.T) {
 	waitFor("the like in progress", func(a, w float64) bool { return a == 1 && w == 0 })
 	go func() { done <- visitor.Get("/about").StatusCode }()
 	waitFor("the page waiting behind it", func(a, w float64) bool { return a == 1 && w == 1 })
-	if _, err := conn.ExecContext(context.Background(), "UNLOCK TABLES"); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	for range 2 {
 		if status := <-done; status != http.StatusOK {
 			t.Errorf("answered %d, want 200", status)

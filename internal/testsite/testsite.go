@@ -19,6 +19,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -413,4 +414,32 @@ func (s *Site) KeepSettings(t testing.TB) {
 			t.Error(err)
 		}
 	})
+}
+
+// HoldTable locks table against every other connection, as a long-running
+// statement would, until release is called (at the latest when the test
+// ends), so that requests reading or writing it wait.
+func (s *Site) HoldTable(t testing.TB, table string) (release func()) {
+	t.Helper()
+	pool, err := s.Store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pool.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "LOCK TABLES "+table+" WRITE"); err != nil {
+		_ = conn.Close()
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			_, _ = conn.ExecContext(context.Background(), "UNLOCK TABLES")
+			_ = conn.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
 }
