@@ -237,7 +237,15 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limits
 			return n, n >= int64(batch), err
 		})
 	}
-	var total int64
+	// A large backlog goes with the old table instead (session_swap.go);
+	// the walk then deletes what the site left expired meanwhile.
+	total, swapped, err := s.swapOutExpired(ctx, now, batch)
+	if err != nil {
+		return total, translate(err, "clear expired sessions")
+	}
+	if swapped && progress != nil && total > 0 {
+		progress(total, 0)
+	}
 	for _, step := range steps {
 		for more := true; more; {
 			var n int64

@@ -7,7 +7,7 @@ import "sync/atomic"
 type storeStats struct {
 	sessionReads, sessionInserts, sessionUpdates, sessionTouches atomic.Int64
 	conflictRetries, conflictGiveUps                             atomic.Int64
-	expiredDeleted                                               atomic.Int64
+	expiredDeleted, tableSwaps                                   atomic.Int64
 }
 
 // Counts are running totals of a store's work since it was opened.
@@ -28,6 +28,10 @@ type Counts struct {
 	// ExpiredSessionsDeleted counts expired sessions deleted by the
 	// sweeper or -clearsessions.
 	ExpiredSessionsDeleted int64
+	// SessionTableSwaps counts cleanups that cleared a backlog by copying
+	// the live sessions into a new table (their deletions are counted in
+	// ExpiredSessionsDeleted too).
+	SessionTableSwaps int64
 }
 
 // Counts returns the store's running totals.
@@ -41,5 +45,6 @@ func (s *Store) Counts() Counts {
 		ConflictRetries:        st.conflictRetries.Load(),
 		ConflictGiveUps:        st.conflictGiveUps.Load(),
 		ExpiredSessionsDeleted: st.expiredDeleted.Load(),
+		SessionTableSwaps:      st.tableSwaps.Load(),
 	}
 }
