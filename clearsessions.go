@@ -13,10 +13,11 @@ import (
 )
 
 // clearSessions deletes every ended session (expired, or past the limits
-// of the live settings), like Django's clearsessions, in batches; after a
-// batch during which the site kept the database busy it pauses as long as
-// the batch took, and otherwise goes straight on. It shows progress when
-// out is a terminal.
+// of the live settings), like Django's clearsessions: a backlog larger
+// than the live sessions by swapping tables (models.Store's
+// DeleteExpiredSessions), otherwise in batches; after a batch during which
+// the site kept the database busy it pauses as long as the batch took, and
+// otherwise goes straight on. It shows progress when out is a terminal.
 func clearSessions(ctx context.Context, store *models.Store, limits models.SessionLimits, out io.Writer) error {
 	tty := false
 	if f, ok := out.(*os.File); ok {
@@ -34,7 +35,7 @@ func clearSessions(ctx context.Context, store *models.Store, limits models.Sessi
 			fmt.Fprintf(out, "\rdeleting expired sessions: %d", n)
 		}
 	}
-	start := time.Now()
+	start, swaps := time.Now(), store.Counts().SessionTableSwaps
 	n, err := store.DeleteExpiredSessions(ctx, time.Now(), limits, models.DeleteBatch, progress)
 	if tty && n > 0 {
 		fmt.Fprintln(out)
@@ -43,7 +44,10 @@ func clearSessions(ctx context.Context, store *models.Store, limits models.Sessi
 		return fmt.Errorf("clearsessions: after deleting %d: %w", n, err)
 	}
 	fmt.Fprintf(out, "deleted %d expired sessions\n", n)
-	if n > 0 {
+	if store.Counts().SessionTableSwaps > swaps {
+		fmt.Fprintf(out, "took %s: the live sessions were copied into a new table and the old one dropped\n",
+			time.Since(start).Round(time.Millisecond))
+	} else if n > 0 {
 		fmt.Fprintf(out, "took %s; slowest batch of %d: %s; paused for the site after %d batches\n",
 			time.Since(start).Round(time.Millisecond), models.DeleteBatch, slowest.Round(time.Millisecond), pauses)
 	}

@@ -65,13 +65,22 @@ var swapMinExpired int64 = 20000
 // swap that fails before its rename leaves the table as it was, and the
 // caller deletes in batches.
 func (s *Store) swapOutExpired(ctx context.Context, now time.Time, batch int) (deleted int64, swapped bool, err error) {
+	if s.galera {
+		// A locking read does not lock across Galera nodes: the copy could
+		// bring back a session another node deleted meanwhile.
+		return 0, false, nil
+	}
 	worth, err := s.swapWorthIt(ctx, now.Unix())
 	if err != nil || !worth {
 		return 0, false, err
 	}
 	err = s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		sw := &swap{ctx: ctx, store: s, conn: conn, now: now.Unix(), batch: batch, deadline: time.Now().Add(swapStale / 2)}
-		defer conn.Exec("SET SESSION lock_wait_timeout = DEFAULT") // the connection goes back to the pool
+		// The connection goes back to the pool afterwards.
+		defer func() {
+			conn.Exec("SET SESSION lock_wait_timeout = DEFAULT")
+			conn.Exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+		}()
 		deleted, swapped, err = sw.run()
 		return err
 	})
@@ -116,8 +125,14 @@ type swap struct {
 
 // run makes the copy, swaps it in and drops the old table.
 func (sw *swap) run() (deleted int64, swapped bool, err error) {
-	if err := sw.conn.Exec("SET SESSION lock_wait_timeout = ?", swapLockWait).Error; err != nil {
-		return 0, false, fmt.Errorf("swap: lock wait: %w", err)
+	// Read committed: the copy's locking reads lock the live rows they
+	// copy and no gaps, so that a concurrent cleanup's batches (which
+	// delete expired rows) do not deadlock with it.
+	for _, set := range []string{"SET SESSION lock_wait_timeout = " + strconv.Itoa(swapLockWait),
+		"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"} {
+		if err := sw.conn.Exec(set).Error; err != nil {
+			return 0, false, fmt.Errorf("swap: %s: %w", set, err)
+		}
 	}
 	if err := sw.dropStale(); err != nil {
 		return 0, false, err
@@ -131,7 +146,7 @@ func (sw *swap) run() (deleted int64, swapped bool, err error) {
 	start := time.Now()
 	old, err := sw.build()
 	if err != nil {
-		sw.undo()
+		sw.store.dropSwap(sw.ctx)
 		sw.store.log.Warn("clearing expired sessions by swapping tables failed; deleting them in batches", "err", err.Error())
 		return 0, false, nil
 	}
@@ -199,7 +214,7 @@ func (sw *swap) copyLive() error {
 			E int64
 			K string
 		}
-		if err := sw.conn.Raw("SELECT e, k FROM sessions WHERE "+live+" AND "+after+" ORDER BY e, k LIMIT 1 OFFSET ?",
+		if err := sw.conn.Raw("SELECT e, k FROM sessions FORCE INDEX (sessions_e) WHERE "+live+" AND "+after+" ORDER BY e, k LIMIT 1 OFFSET ?",
 			sw.now, fromE, fromE, fromK, sw.batch-1).Scan(&edge).Error; err != nil {
 			return fmt.Errorf("copy: next batch: %w", err)
 		}
@@ -210,7 +225,7 @@ func (sw *swap) copyLive() error {
 		}
 		var n int64
 		err := sw.store.retryConflicts(sw.ctx, func() error {
-			res := sw.conn.Exec("INSERT INTO "+swapTable+" ("+cols+") SELECT "+cols+" FROM sessions WHERE "+where+
+			res := sw.conn.Exec("INSERT INTO "+swapTable+" ("+cols+") SELECT "+cols+" FROM sessions FORCE INDEX (sessions_e) WHERE "+where+
 				" LOCK IN SHARE MODE ON DUPLICATE KEY UPDATE k = "+swapTable+".k", args...)
 			n = res.RowsAffected
 			return res.Error
@@ -239,15 +254,20 @@ func (sw *swap) withLock(ddl string) error {
 	return err
 }
 
-// finish counts the sessions that went with the old table (those not in
-// the new one: the site may have renewed or deleted some meanwhile) and
-// drops it.
+// finish counts the sessions that went with the old table and drops it.
+// Those are its expired ones (the old table is as the rename left it)
+// less any the site wrote during the copy without renewing them, which
+// the triggers put in the new table. Both counts walk expiry indexes.
 func (sw *swap) finish(old string) (int64, error) {
-	var n int64
-	if err := sw.conn.Raw("SELECT COUNT(*) FROM "+old+" o WHERE o.e BETWEEN 1 AND ? AND NOT EXISTS "+
-		"(SELECT 1 FROM sessions s WHERE s.k = o.k)", sw.now).Scan(&n).Error; err != nil {
+	var expired, kept int64
+	if err := sw.conn.Raw("SELECT COUNT(*) FROM "+old+" WHERE e BETWEEN 1 AND ?", sw.now).Scan(&expired).Error; err != nil {
 		return 0, fmt.Errorf("count the sessions of %s: %w", old, err)
 	}
+	if err := sw.conn.Raw("SELECT COUNT(*) FROM sessions s JOIN "+old+" o ON o.k = s.k WHERE s.e BETWEEN 1 AND ? AND o.e BETWEEN 1 AND ?",
+		sw.now, sw.now).Scan(&kept).Error; err != nil {
+		return 0, fmt.Errorf("count the sessions kept from %s: %w", old, err)
+	}
+	n := expired - kept
 	if err := sw.conn.Exec("DROP TABLE " + old).Error; err != nil {
 		return n, fmt.Errorf("drop %s: %w", old, err)
 	}
@@ -256,15 +276,29 @@ func (sw *swap) finish(old string) (int64, error) {
 	return n, nil
 }
 
-// undo removes the triggers and the copy of a swap that did not happen.
-func (sw *swap) undo() {
-	for _, t := range swapTriggers {
-		if err := sw.withLock("DROP TRIGGER IF EXISTS " + t); err != nil {
-			sw.store.log.Error("dropping a swap trigger failed: the next cleanup drops it", "trigger", t, "err", err.Error())
+// dropSwap removes the triggers and the copy of a swap that did not
+// happen, on a connection of its own and whatever became of ctx: a swap
+// stopped half-way (its context cancelled, its connection closed) must not
+// leave the site's writes mirrored. The triggers go first: without the
+// copy they would fail every write of a session.
+func (s *Store) dropSwap(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	err := s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		if err := conn.Exec("SET SESSION lock_wait_timeout = ?", swapLockWait).Error; err != nil {
+			return err
 		}
-	}
-	if err := sw.conn.Exec("DROP TABLE IF EXISTS " + swapTable).Error; err != nil {
-		sw.store.log.Error("dropping the swap table failed: the next cleanup drops it", "err", err.Error())
+		defer conn.Exec("SET SESSION lock_wait_timeout = DEFAULT")
+		sw := &swap{ctx: ctx, store: s, conn: conn}
+		for _, t := range swapTriggers {
+			if err := sw.withLock("DROP TRIGGER IF EXISTS " + t); err != nil {
+				return fmt.Errorf("drop trigger %s: %w", t, err)
+			}
+		}
+		return conn.Exec("DROP TABLE IF EXISTS " + swapTable).Error
+	})
+	if err != nil {
+		s.log.Error("removing a swap's triggers and copy failed: the next cleanup removes them", "err", err.Error())
 	}
 }
 
@@ -285,7 +319,7 @@ func (sw *swap) dropStale() error {
 		if t.Name == swapTable {
 			if t.Age == nil || *t.Age >= stale {
 				sw.store.log.Warn("dropping the copy a failed swap left", "table", t.Name)
-				sw.undo()
+				sw.store.dropSwap(sw.ctx)
 			}
 			continue
 		}

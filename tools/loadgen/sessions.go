@@ -150,7 +150,10 @@ func timeGet(c *http.Client, base, path string) (time.Duration, int, error) {
 }
 
 func fillAndTimeAdmin(o options, s *server, db *sql.DB, bin, dsn string) error {
-	before := load(o, s, db, 10*time.Second)
+	// The same browsers throughout, measured in short windows while the
+	// command runs, so that the windows end soon after it does.
+	browsers := newBrowsers(o, s.base)
+	before := measure(browsers, s.base, db, 10*time.Second)
 	fmt.Printf("before filling: returning-visitor load %.0f req/s, p99 %s\n", before.rate(), before.percentile(0.99).Round(10*time.Microsecond))
 	fmt.Printf("filling: %d users, %d sessions\n", fillUsers, o.fill)
 	start := time.Now()
@@ -228,7 +231,10 @@ func cleanupUnderLoad(o options, s *server, db *sql.DB, bin, dsn string) error {
 	if err := insertSessions(db, o.cleanup, 1.0, 0); err != nil {
 		return err
 	}
-	before := load(o, s, db, 10*time.Second)
+	// The same browsers throughout, measured in short windows while the
+	// command runs, so that the windows end soon after it does.
+	browsers := newBrowsers(o, s.base)
+	before := measure(browsers, s.base, db, 10*time.Second)
 	fmt.Printf("before cleanup: %.0f req/s, p99 %s\n", before.rate(), before.percentile(0.99).Round(10*time.Microsecond))
 	cmd := exec.Command(bin, "-clearsessions")
 	cmd.Env = append(os.Environ(), "RANGO_DSN="+dsn)
@@ -239,28 +245,38 @@ func cleanupUnderLoad(o options, s *server, db *sql.DB, bin, dsn string) error {
 		return err
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var during []result
 	var took time.Duration
-	for took == 0 {
-		during = append(during, load(o, s, db, 2*time.Second))
+	go func() {
+		err := cmd.Wait()
+		took = time.Since(start)
+		done <- err
+	}()
+	var during []result
+	for finished := false; !finished; {
+		during = append(during, measure(browsers, s.base, db, 250*time.Millisecond))
 		select {
 		case err := <-done:
 			if err != nil {
 				return fmt.Errorf("clearsessions: %v\n%s", err, out.String())
 			}
-			took = time.Since(start)
+			finished = true
 		default:
 		}
 	}
-	var reqs int64
+	var reqs, errs int64
 	var elapsed time.Duration
+	var latencies []time.Duration
 	for _, r := range during {
 		reqs += r.requests
+		errs += r.errors
 		elapsed += r.elapsed
+		latencies = append(latencies, r.latencies...)
 	}
+	slices.Sort(latencies)
 	rate := float64(reqs) / elapsed.Seconds()
 	fmt.Printf("clearsessions: %s", out.String())
-	fmt.Printf("clearsessions took %s; site during cleanup %.0f req/s = %.0f%% of before\n", took.Round(time.Millisecond), rate, 100*rate/before.rate())
+	fmt.Printf("clearsessions took %s; site during cleanup %.0f req/s = %.0f%% of before, p99 %s, slowest %s, errors %d\n",
+		took.Round(time.Millisecond), rate, 100*rate/before.rate(), percentile(latencies, 0.99).Round(10*time.Microsecond),
+		percentile(latencies, 1).Round(10*time.Microsecond), errs)
 	return nil
 }
