@@ -78,8 +78,10 @@ func New(store *models.Store) (*Metrics, error) {
 			func(c models.Counts) int64 { return c.ConflictRetries }),
 		counts("rango_db_conflict_giveups_total", "Write transactions abandoned at their deadline while still conflicting (answered 503).",
 			func(c models.Counts) int64 { return c.ConflictGiveUps }),
-		counts("rango_sessions_expired_deleted_total", "Expired sessions deleted by the sweeper.",
+		counts("rango_sessions_expired_deleted_total", "Expired sessions deleted by the sweeper (or swapped out with the old table).",
 			func(c models.Counts) int64 { return c.ExpiredSessionsDeleted }),
+		counts("rango_session_table_swaps_total", "Cleanups that cleared a backlog of expired sessions by copying the live ones into a new table.",
+			func(c models.Counts) int64 { return c.SessionTableSwaps }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rango_ready", Help: "1 while /readyz would answer 200 (the database serves; on Galera, the node is Synced)."},
 			func() float64 {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)

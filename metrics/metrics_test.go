@@ -120,7 +120,7 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"rango_session_touches_total", "rango_db_conflict_retries_total", "rango_db_conflict_giveups_total",
-		"rango_sessions_expired_deleted_total"} {
+		"rango_sessions_expired_deleted_total", "rango_session_table_swaps_total"} {
 		if _, ok := value(fams, name); !ok {
 			t.Errorf("%s is missing", name)
 		}
