@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -76,11 +78,7 @@ func (s *Store) swapOutExpired(ctx context.Context, now time.Time, batch int) (d
 	}
 	err = s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		sw := &swap{ctx: ctx, store: s, conn: conn, now: now.Unix(), batch: batch, deadline: time.Now().Add(swapStale / 2)}
-		// The connection goes back to the pool afterwards.
-		defer func() {
-			conn.Exec("SET SESSION lock_wait_timeout = DEFAULT")
-			conn.Exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-		}()
+		defer restoreLockWait(ctx, conn)
 		deleted, swapped, err = sw.run()
 		return err
 	})
@@ -125,14 +123,8 @@ type swap struct {
 
 // run makes the copy, swaps it in and drops the old table.
 func (sw *swap) run() (deleted int64, swapped bool, err error) {
-	// Read committed: the copy's locking reads lock the live rows they
-	// copy and no gaps, so that a concurrent cleanup's batches (which
-	// delete expired rows) do not deadlock with it.
-	for _, set := range []string{"SET SESSION lock_wait_timeout = " + strconv.Itoa(swapLockWait),
-		"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"} {
-		if err := sw.conn.Exec(set).Error; err != nil {
-			return 0, false, fmt.Errorf("swap: %s: %w", set, err)
-		}
+	if err := sw.conn.Exec("SET SESSION lock_wait_timeout = ?", swapLockWait).Error; err != nil {
+		return 0, false, fmt.Errorf("swap: lock wait: %w", err)
 	}
 	if err := sw.dropStale(); err != nil {
 		return 0, false, err
@@ -224,11 +216,16 @@ func (sw *swap) copyLive() error {
 			args = append(args, edge[0].E, edge[0].E, edge[0].K)
 		}
 		var n int64
+		// Read committed: the locking read locks the live rows it copies and
+		// no gaps, so that a concurrent cleanup's batches (which delete
+		// expired rows) do not deadlock with it.
 		err := sw.store.retryConflicts(sw.ctx, func() error {
-			res := sw.conn.Exec("INSERT INTO "+swapTable+" ("+cols+") SELECT "+cols+" FROM sessions FORCE INDEX (sessions_e) WHERE "+where+
-				" LOCK IN SHARE MODE ON DUPLICATE KEY UPDATE k = "+swapTable+".k", args...)
-			n = res.RowsAffected
-			return res.Error
+			return sw.conn.Transaction(func(tx *gorm.DB) error {
+				res := tx.Exec("INSERT INTO "+swapTable+" ("+cols+") SELECT "+cols+" FROM sessions FORCE INDEX (sessions_e) WHERE "+where+
+					" LOCK IN SHARE MODE ON DUPLICATE KEY UPDATE k = "+swapTable+".k", args...)
+				n = res.RowsAffected
+				return res.Error
+			}, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 		})
 		if err != nil {
 			return fmt.Errorf("copy: %w", err)
@@ -254,11 +251,23 @@ func (sw *swap) withLock(ddl string) error {
 	return err
 }
 
-// finish counts the sessions that went with the old table and drops it.
-// Those are its expired ones (the old table is as the rename left it)
-// less any the site wrote during the copy without renewing them, which
-// the triggers put in the new table. Both counts walk expiry indexes.
+// finish counts the sessions that went with the old table and drops it
+// (whether or not the count worked: the count is for the report). Those
+// are its expired ones (the old table is as the rename left it) less any
+// the site wrote during the copy without renewing them, which the
+// triggers put in the new table. Both counts walk expiry indexes.
 func (sw *swap) finish(old string) (int64, error) {
+	n, countErr := sw.countGone(old)
+	if err := sw.conn.Exec("DROP TABLE " + old).Error; err != nil {
+		return n, fmt.Errorf("drop %s: %w", old, err)
+	}
+	sw.store.stats.expiredDeleted.Add(n)
+	sw.store.stats.tableSwaps.Add(1)
+	return n, countErr
+}
+
+// countGone counts the sessions of the old table that are not in the new.
+func (sw *swap) countGone(old string) (int64, error) {
 	var expired, kept int64
 	if err := sw.conn.Raw("SELECT COUNT(*) FROM "+old+" WHERE e BETWEEN 1 AND ?", sw.now).Scan(&expired).Error; err != nil {
 		return 0, fmt.Errorf("count the sessions of %s: %w", old, err)
@@ -267,13 +276,7 @@ func (sw *swap) finish(old string) (int64, error) {
 		sw.now, sw.now).Scan(&kept).Error; err != nil {
 		return 0, fmt.Errorf("count the sessions kept from %s: %w", old, err)
 	}
-	n := expired - kept
-	if err := sw.conn.Exec("DROP TABLE " + old).Error; err != nil {
-		return n, fmt.Errorf("drop %s: %w", old, err)
-	}
-	sw.store.stats.expiredDeleted.Add(n)
-	sw.store.stats.tableSwaps.Add(1)
-	return n, nil
+	return expired - kept, nil
 }
 
 // dropSwap removes the triggers and the copy of a swap that did not
@@ -288,7 +291,7 @@ func (s *Store) dropSwap(ctx context.Context) {
 		if err := conn.Exec("SET SESSION lock_wait_timeout = ?", swapLockWait).Error; err != nil {
 			return err
 		}
-		defer conn.Exec("SET SESSION lock_wait_timeout = DEFAULT")
+		defer restoreLockWait(ctx, conn)
 		sw := &swap{ctx: ctx, store: s, conn: conn}
 		for _, t := range swapTriggers {
 			if err := sw.withLock("DROP TRIGGER IF EXISTS " + t); err != nil {
@@ -332,6 +335,16 @@ func (sw *swap) dropStale() error {
 		}
 	}
 	return nil
+}
+
+// restoreLockWait puts the connection's lock wait back to the server's
+// default before it returns to the pool, whatever became of ctx; a
+// connection where that fails is closed instead.
+func restoreLockWait(ctx context.Context, conn *gorm.DB) {
+	err := conn.WithContext(context.WithoutCancel(ctx)).Exec("SET SESSION lock_wait_timeout = DEFAULT").Error
+	if c, ok := conn.Statement.ConnPool.(*sql.Conn); ok && err != nil {
+		_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
 
 // isServerError tells whether err is the server's error number.

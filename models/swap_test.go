@@ -205,8 +205,9 @@ func TestConcurrentCleanupsWithSwap(t *testing.T) {
 }
 
 // An old table that a cleanup which died after its rename left behind
-// is dropped by the next swap; a backlog smaller than the live sessions
-// is deleted in batches, without a swap.
+// is dropped by the next swap, which leaves its connection as it found
+// it; a backlog smaller than the live sessions is deleted in batches,
+// without a swap.
 func TestSwapDropsLeftoversAndOnlyPays(t *testing.T) {
 	defer models.SetSwapMinExpired(1000)()
 	store := openStore(t)
@@ -222,8 +223,18 @@ func TestSwapDropsLeftoversAndOnlyPays(t *testing.T) {
 		t.Errorf("1,500 expired sessions against 2,000 live: %d swaps, want none", swaps)
 	}
 	addExpiredSessions(t, store, "leftover", 3000, 100)
+	// One connection, so that the swap's is the one checked afterwards.
+	sqlDB, err := store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(1)
 	if _, err := store.DeleteExpiredSessions(context.Background(), time.Now(), models.SessionLimits{}, 500, nil); err != nil {
 		t.Fatal(err)
+	}
+	var restored bool
+	if err := store.DB().Raw("SELECT @@SESSION.lock_wait_timeout = @@GLOBAL.lock_wait_timeout").Scan(&restored).Error; err != nil || !restored {
+		t.Errorf("the swap's connection went back to the pool with its own lock wait (%v)", err)
 	}
 	if swaps := store.Counts().SessionTableSwaps; swaps != 1 {
 		t.Errorf("3,000 expired sessions against 2,100 live: %d swaps, want 1", swaps)
