@@ -150,10 +150,7 @@ func timeGet(c *http.Client, base, path string) (time.Duration, int, error) {
 }
 
 func fillAndTimeAdmin(o options, s *server, db *sql.DB, bin, dsn string) error {
-	// The same browsers throughout, measured in short windows while the
-	// command runs, so that the windows end soon after it does.
-	browsers := newBrowsers(o, s.base)
-	before := measure(browsers, s.base, db, 10*time.Second)
+	before := load(o, s, db, 10*time.Second)
 	fmt.Printf("before filling: returning-visitor load %.0f req/s, p99 %s\n", before.rate(), before.percentile(0.99).Round(10*time.Microsecond))
 	fmt.Printf("filling: %d users, %d sessions\n", fillUsers, o.fill)
 	start := time.Now()
