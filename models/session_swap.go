@@ -63,13 +63,20 @@ var swapMinExpired int64 = 20000
 
 // swapOutExpired clears the expired sessions (expiry in 1..now) by copying
 // the others into a new table that replaces the old one, if that is worth
-// it and no other cleanup is swapping; swapped tells whether it did. A
+// it, ctx leaves it the time, the database is not a Galera node and no
+// other cleanup is swapping; swapped tells whether it did. A
 // swap that fails before its rename leaves the table as it was, and the
 // caller deletes in batches.
 func (s *Store) swapOutExpired(ctx context.Context, now time.Time, batch int) (deleted int64, swapped bool, err error) {
 	if s.galera {
 		// A locking read does not lock across Galera nodes: the copy could
 		// bring back a session another node deleted meanwhile.
+		return 0, false, nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < swapStale/2 {
+		// A swap cut short keeps nothing of its work, batches keep what
+		// they deleted: a caller with a deadline (the admin's button,
+		// within its request) deletes in batches.
 		return 0, false, nil
 	}
 	worth, err := s.swapWorthIt(ctx, now.Unix())

@@ -241,3 +241,22 @@ func TestSwapDropsLeftoversAndOnlyPays(t *testing.T) {
 	}
 	assertNoSwapLeft(t, store)
 }
+
+// A cleanup with a deadline (the admin's button, within its request)
+// deletes a backlog in batches: a swap cut short by the deadline would
+// keep nothing of its work.
+func TestNoSwapWithinADeadline(t *testing.T) {
+	defer models.SetSwapMinExpired(1000)()
+	store := openStore(t)
+	emptySessions(t, store)
+	addExpiredSessions(t, store, "deadline", 3000, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := store.DeleteExpiredSessions(ctx, time.Now(), models.SessionLimits{}, 500, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if swaps := store.Counts().SessionTableSwaps; swaps != 0 || n != 3000 {
+		t.Errorf("deleted %d with %d swaps, want 3000 in batches", n, swaps)
+	}
+}
