@@ -40,11 +40,15 @@ const (
 // copy while it is built.
 var swapTriggers = []string{"sessions_swap_insert", "sessions_swap_update", "sessions_swap_delete"}
 
+// swapCopyLimit is how long a swap may copy: one that has not reached its
+// rename by then gives up (a swap copies a million live sessions in well
+// under a minute).
+const swapCopyLimit = 5 * time.Minute
+
 // swapStale is how old a swap table or an old table is when the cleanup
-// that made it must have died (a swap copies a million live sessions in
-// well under a minute): the next cleanup drops what it left. A swap that
-// has not reached its rename by half that time gives up.
-const swapStale = 10 * time.Minute
+// that made it must have died, longer than swapCopyLimit: the next
+// cleanup drops what it left. (A variable for the tests.)
+var swapStale = 10 * time.Minute
 
 // swapLockWait is how long, in seconds, a swap's DDL (triggers, rename)
 // waits for the table's metadata lock. While it waits the site's queries
@@ -73,7 +77,7 @@ func (s *Store) swapOutExpired(ctx context.Context, now time.Time, batch int) (d
 		// bring back a session another node deleted meanwhile.
 		return 0, false, nil
 	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < swapStale/2 {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < swapCopyLimit {
 		// A swap cut short keeps nothing of its work, batches keep what
 		// they deleted: a caller with a deadline (the admin's button,
 		// within its request) deletes in batches.
@@ -84,7 +88,7 @@ func (s *Store) swapOutExpired(ctx context.Context, now time.Time, batch int) (d
 		return 0, false, err
 	}
 	err = s.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
-		sw := &swap{ctx: ctx, store: s, conn: conn, now: now.Unix(), batch: batch, deadline: time.Now().Add(swapStale / 2)}
+		sw := &swap{ctx: ctx, store: s, conn: conn, now: now.Unix(), batch: batch, deadline: time.Now().Add(swapCopyLimit)}
 		defer restoreLockWait(ctx, conn)
 		deleted, swapped, err = sw.run()
 		return err
@@ -207,7 +211,7 @@ func (sw *swap) copyLive() error {
 	fromE, fromK := int64(-1), ""
 	for {
 		if time.Now().After(sw.deadline) {
-			return fmt.Errorf("copy: not done after %s", swapStale/2)
+			return fmt.Errorf("copy: not done after %s", swapCopyLimit)
 		}
 		var edge []struct {
 			E int64

@@ -260,3 +260,36 @@ func TestNoSwapWithinADeadline(t *testing.T) {
 		t.Errorf("deleted %d with %d swaps, want 3000 in batches", n, swaps)
 	}
 }
+
+// A swap cut short (its process killed) leaves its copy and its triggers:
+// the site's writes go on, mirrored into the copy, and the next cleanup
+// that finds them stale removes them and swaps.
+func TestSwapRemovesWhatADeadSwapLeft(t *testing.T) {
+	defer models.SetSwapMinExpired(1000)()
+	defer models.SetSwapStale(0)()
+	store := openStore(t)
+	emptySessions(t, store)
+	db := store.DB()
+	for _, q := range []string{
+		"CREATE TABLE sessions_swap LIKE sessions",
+		"CREATE TRIGGER sessions_swap_insert AFTER INSERT ON sessions FOR EACH ROW REPLACE INTO sessions_swap (k, v, e) VALUES (NEW.k, NEW.v, NEW.e)",
+		"CREATE TRIGGER sessions_swap_update AFTER UPDATE ON sessions FOR EACH ROW REPLACE INTO sessions_swap (k, v, e) VALUES (NEW.k, NEW.v, NEW.e)",
+		"CREATE TRIGGER sessions_swap_delete AFTER DELETE ON sessions FOR EACH ROW DELETE FROM sessions_swap WHERE k = OLD.k",
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	addExpiredSessions(t, store, "dead", 3000, 100)
+	n, err := store.DeleteExpiredSessions(context.Background(), time.Now(), models.SessionLimits{}, 500, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if swaps := store.Counts().SessionTableSwaps; swaps != 1 || n != 3000 {
+		t.Errorf("deleted %d with %d swaps, want 3000 with one", n, swaps)
+	}
+	if left, kept := countSessions(t, store, "dead"); left != 0 || kept != 100 {
+		t.Errorf("left %d expired and %d live sessions, want 0 and 100", left, kept)
+	}
+	assertNoSwapLeft(t, store)
+}
