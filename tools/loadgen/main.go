@@ -53,10 +53,12 @@ type options struct {
 	server   string // MySQL server DSN without a database
 	fill     int
 	cleanup  int
-	keep     bool
-	limit    bool
-	rounds   int
-	target   string // base URL of a running site; empty: start one
+	// cleanupLive is how many live sessions -cleanup adds besides.
+	cleanupLive int
+	keep        bool
+	limit       bool
+	rounds      int
+	target      string // base URL of a running site; empty: start one
 	// acceptEncoding is sent with every request, as a browser does.
 	acceptEncoding string
 }
@@ -75,6 +77,7 @@ func main() {
 	flag.StringVar(&o.server, "db", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB server DSN (no database: a fresh one is made)")
 	flag.IntVar(&o.fill, "fill", 0, "fill the sessions table with this many rows first, then time the admin pages")
 	flag.IntVar(&o.cleanup, "cleanup", 0, "add this many expired sessions, then run -clearsessions during the load and report both")
+	flag.IntVar(&o.cleanupLive, "cleanup-live", 0, "with -cleanup, also add this many live sessions (which a swap copies)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark database afterwards")
 	flag.BoolVar(&o.limit, "limit", false, "compare returning visitors on Rango with the stack's limit (a minimal Fiber handler doing the same database work), in interleaved rounds")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each in -limit mode")

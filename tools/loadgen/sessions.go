@@ -228,6 +228,12 @@ func cleanupUnderLoad(o options, s *server, db *sql.DB, bin, dsn string) error {
 	if err := insertSessions(db, o.cleanup, 1.0, 0); err != nil {
 		return err
 	}
+	if o.cleanupLive > 0 {
+		fmt.Printf("adding %d live sessions\n", o.cleanupLive)
+		if err := insertSessions(db, o.cleanupLive, 0, 0); err != nil {
+			return err
+		}
+	}
 	// The same browsers throughout, measured in short windows while the
 	// command runs, so that the windows end soon after it does.
 	browsers := newBrowsers(o, s.base)
