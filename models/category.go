@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"rango/internal/groupcommit"
@@ -58,8 +57,7 @@ func (s *Store) dropLikeCategoryKey(ctx context.Context) error {
 		return translate(err, "find "+likeCategoryKey)
 	}
 	err = s.db.WithContext(ctx).Exec("ALTER TABLE likes DROP FOREIGN KEY " + likeCategoryKey).Error
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1091 { // already gone
+	if isServerError(err, 1091) { // already gone
 		return nil
 	}
 	return translate(err, "drop "+likeCategoryKey)

@@ -29,16 +29,20 @@ var (
 	ErrLastStaff = errors.New("models: the last active staff account")
 )
 
+// isServerError tells whether err is the server's error number.
+func isServerError(err error, number uint16) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == number
+}
+
 // isDuplicate tells whether err is MySQL's duplicate key error.
 func isDuplicate(err error) bool {
-	var me *mysql.MySQLError
-	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &me) && me.Number == 1062)
+	return errors.Is(err, gorm.ErrDuplicatedKey) || isServerError(err, 1062)
 }
 
 // isLockConflict tells whether err is MySQL's deadlock or lock wait timeout.
 func isLockConflict(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+	return isServerError(err, 1213) || isServerError(err, 1205)
 }
 
 // unavailableErrors are the server errors that say "not now" rather than

@@ -176,11 +176,10 @@ func (s *Store) WaitForSchema(ctx context.Context, wait time.Duration) error {
 		// missing table as an error every second.
 		var n int64
 		err := sqlDB.QueryRowContext(ctx, "SELECT COUNT(*) FROM rango_schema WHERE fingerprint = ?", want).Scan(&n)
-		var me *mysql.MySQLError
 		switch {
 		case err == nil && n > 0:
 			return nil
-		case err != nil && !(errors.As(err, &me) && me.Number == 1146) && !IsUnavailable(err): // 1146: no such table yet
+		case err != nil && !isServerError(err, 1146) && !IsUnavailable(err): // 1146: no such table yet
 			return fmt.Errorf("models: wait for the schema: %w", err)
 		}
 		if !time.Now().Before(deadline) {

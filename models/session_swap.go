@@ -4,13 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 )
 
@@ -356,10 +354,4 @@ func restoreLockWait(ctx context.Context, conn *gorm.DB) {
 	if c, ok := conn.Statement.ConnPool.(*sql.Conn); ok && err != nil {
 		_ = c.Raw(func(any) error { return driver.ErrBadConn })
 	}
-}
-
-// isServerError tells whether err is the server's error number.
-func isServerError(err error, number uint16) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == number
 }

@@ -30,8 +30,7 @@ const syncWaitParam = "wsrep_sync_wait"
 func isGaleraNode(ctx context.Context, pool *sql.DB) (bool, error) {
 	var on sql.NullString
 	err := pool.QueryRowContext(ctx, "SELECT @@global.wsrep_on").Scan(&on)
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1193 {
+	if isServerError(err, 1193) {
 		return false, nil
 	}
 	if err != nil {
