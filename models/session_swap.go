@@ -188,7 +188,7 @@ func (sw *swap) build() (string, error) {
 // (the row as the site wrote it last wins over the copy's older read), a
 // deleted one is deleted from the copy.
 func (sw *swap) triggers() []string {
-	cols := "`" + strings.Join(sw.columns, "`, `") + "`"
+	cols := sw.columnList()
 	vals := "NEW.`" + strings.Join(sw.columns, "`, NEW.`") + "`"
 	upsert := "FOR EACH ROW REPLACE INTO " + swapTable + " (" + cols + ") VALUES (" + vals + ")"
 	return []string{
@@ -198,12 +198,17 @@ func (sw *swap) triggers() []string {
 	}
 }
 
+// columnList is the copied columns, quoted and separated by commas.
+func (sw *swap) columnList() string {
+	return "`" + strings.Join(sw.columns, "`, `") + "`"
+}
+
 // copyLive copies the sessions that have not expired (expiry 0, never, or
 // after now) in batches along the expiry index, each batch the rows after
 // the last one copied in (e, k) order. A row the site wrote meanwhile is
 // in the copy already, newer: the batch keeps it.
 func (sw *swap) copyLive() error {
-	cols := "`" + strings.Join(sw.columns, "`, `") + "`"
+	cols := sw.columnList()
 	live := "(e = 0 OR e > ?)"
 	after := "(e > ? OR (e = ? AND k > ?))"
 	fromE, fromK := int64(-1), ""
